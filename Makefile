@@ -1,0 +1,59 @@
+# Ticked's two everyday commands:
+#
+#   make run    build and serve the app on http://127.0.0.1:3000 (SQLite under ./data)
+#   make test   every check and test; exits non-zero if anything fails
+#
+# Both install what they need first (scripts/setup.sh), and skip what is already there.
+
+SHELL := bash
+.SHELLFLAGS := -euo pipefail -c
+.DEFAULT_GOAL := help
+
+export PATH := $(HOME)/.cargo/bin:$(CURDIR)/end2end/node_modules/.bin:$(PATH)
+export RUSTUP_AUTO_INSTALL := 1
+TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
+WASM_TARGET := wasm32-unknown-unknown
+
+.PHONY: help setup run watch build test lint unit e2e fmt
+
+help:
+	@echo "make run     build and serve Ticked on http://127.0.0.1:3000"
+	@echo "make test    formatting, clippy, unit, integration and browser tests"
+	@echo "make watch   development server with live reload (cargo leptos watch)"
+
+setup:
+	scripts/setup.sh
+
+run: setup
+	cargo leptos serve --release
+
+watch: setup
+	cargo leptos watch
+
+build: setup
+	cargo leptos build --release
+
+test:
+	scripts/setup.sh --browser
+	$(MAKE) lint unit
+	cargo leptos build --release
+	$(MAKE) e2e
+
+lint:
+	@echo "==> rustfmt"
+	cargo fmt --all -- --check
+	@echo "==> clippy (server side)"
+	cargo clippy -p ticked -p app -p migration --all-targets -- -D warnings
+	@echo "==> clippy (browser side)"
+	cargo clippy -p frontend -p app --target $(WASM_TARGET) -- -D warnings
+
+unit:
+	@echo "==> unit and integration tests"
+	cargo test -p ticked -p app -p migration
+
+e2e:
+	@echo "==> browser tests (release build, headless Chromium)"
+	cd end2end && TICKED_BIN="$(TARGET_DIR)/release/ticked" npx playwright test
+
+fmt:
+	cargo fmt --all

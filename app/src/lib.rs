@@ -1,0 +1,66 @@
+//! Ticked's user interface and the vocabulary its two halves share.
+//!
+//! This crate is compiled twice: with `ssr` into the `ticked` server, which renders every
+//! page to HTML, and with `hydrate` into the WASM bundle (`frontend`), which takes that
+//! HTML over in the browser. Everything both sides must agree on lives here:
+//!
+/// Validated domain values (`Email`, `Password`, `TodoTitle`): the browser's forms and the
+/// server's handlers parse input with the very same code.
+pub mod domain;
+/// JSON bodies of the HTTP API (`../shared/API.md`), shared by server and client.
+pub mod dto;
+/// The pages, one module per route.
+pub mod pages;
+/// The route table: every path the app serves, named once.
+pub mod routes;
+/// The HTML document around the app, with the hydration scripts and their CSP nonce.
+mod shell;
+
+#[cfg(feature = "ssr")]
+pub use shell::CspNonce;
+pub use shell::shell;
+
+use leptos::prelude::*;
+use leptos_meta::{Link, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+
+use crate::pages::{AccountPage, LoginPage, NotFoundPage, RegisterPage, TodosPage};
+use crate::routes::AppRoute;
+
+/// The whole application: the router and the layout around every page.
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+
+    // Effects only run in the browser, and only once the page is hydrated, so this flag
+    // tells a person (and the browser tests) that the WASM half has taken over.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
+
+    view! {
+        <Stylesheet id="leptos" href="/pkg/ticked.css"/>
+        <Link rel="icon" type_="image/x-icon" href="/favicon.ico"/>
+        <Title text="Ticked"/>
+        <Router>
+            <div class="app" data-hydrated=move || hydrated.get().to_string()>
+                <header class="topbar">
+                    <a class="brand" href=AppRoute::Todos.path()>"Ticked"</a>
+                    <nav>
+                        <a href=AppRoute::Login.path()>"Sign in"</a>
+                        <a href=AppRoute::Register.path()>"Create account"</a>
+                    </nav>
+                </header>
+                <main>
+                    <Routes fallback=NotFoundPage>
+                        <Route path=AppRoute::Todos.segment() view=TodosPage/>
+                        <Route path=AppRoute::Active.segment() view=TodosPage/>
+                        <Route path=AppRoute::Completed.segment() view=TodosPage/>
+                        <Route path=AppRoute::Login.segment() view=LoginPage/>
+                        <Route path=AppRoute::Register.segment() view=RegisterPage/>
+                        <Route path=AppRoute::Account.segment() view=AccountPage/>
+                    </Routes>
+                </main>
+            </div>
+        </Router>
+    }
+}

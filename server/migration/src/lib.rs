@@ -1,0 +1,27 @@
+//! Ticked's database schema as sea-orm migrations, one file per change, applied in order by
+//! [`Migrator`] when the server starts. They are written with sea-query's builders, so the
+//! same migration runs on SQLite and on PostgreSQL.
+//!
+//! Names are explicit (`uq_…`, `fk_…`, `idx_…`) so errors and query plans read clearly.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261126_000001_create_users;
+mod m20261126_000002_create_sessions;
+mod m20261126_000003_create_todos;
+mod m20261126_000004_create_login_failures;
+
+/// Every migration, oldest first.
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261126_000001_create_users::Migration),
+            Box::new(m20261126_000002_create_sessions::Migration),
+            Box::new(m20261126_000003_create_todos::Migration),
+            Box::new(m20261126_000004_create_login_failures::Migration),
+        ]
+    }
+}

@@ -1,0 +1,186 @@
+//! Ticked's settings, read once at start from environment variables (`API.md`,
+//! "Configuration"), checked, and then passed around as plain typed values.
+//!
+//! Every mistake becomes a [`ConfigError`] naming the variable, which `main` prints as one
+//! line before exiting: an operator should never have to read a backtrace to learn that
+//! `ACCESS_TOKEN_TTL_SECONDS` wants a number.
+
+mod secret;
+mod values;
+
+use std::{net::SocketAddr, path::PathBuf, time::Duration};
+
+use leptos::config::LeptosOptions;
+
+pub use secret::Secret;
+use values::Lookup;
+
+/// Everything the server needs to know about its environment.
+#[derive(Clone, Debug)]
+pub struct Config {
+    /// `sqlite://…` or `postgres://…`.
+    pub database_url: String,
+    /// Where the default SQLite database and generated secrets live.
+    pub data_dir: PathBuf,
+    /// The address to listen on. Port 0 picks a free port (tests do).
+    pub site_addr: SocketAddr,
+    pub tokens: TokenSettings,
+    pub passwords: PasswordSettings,
+    pub login_throttle: LoginThrottle,
+    /// Origins allowed to call the API from another site; empty means none.
+    pub cors_allowed_origins: Vec<String>,
+    /// Where the compiled front end lives and how cargo-leptos named it.
+    pub leptos: LeptosOptions,
+}
+
+/// How access and refresh tokens are signed and how long they live.
+#[derive(Clone, Debug)]
+pub struct TokenSettings {
+    pub access_secret: Secret,
+    pub refresh_secret: Secret,
+    pub access_ttl: Duration,
+    pub refresh_ttl: Duration,
+    /// How long the refresh token spent by a rotation may still be presented; zero turns
+    /// the grace off.
+    pub reuse_grace: Duration,
+}
+
+/// How passwords are hashed.
+#[derive(Clone, Debug)]
+pub struct PasswordSettings {
+    /// Key of the HMAC applied before bcrypt (bcrypt reads only 72 bytes).
+    pub pepper: Secret,
+    pub bcrypt_cost: u32,
+}
+
+/// When repeated failed logins lock an (email, client address) pair out.
+#[derive(Clone, Copy, Debug)]
+pub struct LoginThrottle {
+    pub max_failures: u32,
+    pub window: Duration,
+}
+
+/// A setting that cannot be used, and why.
+#[derive(Debug, thiserror::Error)]
+#[error("{variable}: {problem}")]
+pub struct ConfigError {
+    /// The environment variable at fault.
+    pub variable: &'static str,
+    /// What is wrong with it, in a sentence.
+    pub problem: String,
+}
+
+impl ConfigError {
+    fn new(variable: &'static str, problem: impl Into<String>) -> Self {
+        Self {
+            variable,
+            problem: problem.into(),
+        }
+    }
+}
+
+impl Config {
+    /// Reads the process environment.
+    ///
+    /// # Errors
+    /// A [`ConfigError`] for the first variable that is malformed or out of range, or when
+    /// `DATA_DIR` cannot hold the generated secrets.
+    pub fn from_env() -> Result<Self, ConfigError> {
+        Self::from_lookup(|key| std::env::var(key).ok())
+    }
+
+    /// Reads settings through `get`, which returns a variable's value if it is set. Tests
+    /// pass a map here instead of mutating the process environment.
+    ///
+    /// # Errors
+    /// See [`Config::from_env`].
+    pub fn from_lookup(get: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
+        let env = Lookup::new(get);
+        let data_dir = PathBuf::from(env.string_or("DATA_DIR", "./data"));
+        let database_url = match env.non_empty("DATABASE_URL") {
+            Some(url) => url,
+            None => {
+                secret::ensure_dir(&data_dir)?;
+                format!("sqlite://{}?mode=rwc", data_dir.join("ticked.db").display())
+            }
+        };
+        if !(database_url.starts_with("sqlite:") || database_url.starts_with("postgres")) {
+            return Err(ConfigError::new(
+                "DATABASE_URL",
+                "must start with sqlite:// or postgres://",
+            ));
+        }
+        let site_addr = env.parse_or(
+            "LEPTOS_SITE_ADDR",
+            "127.0.0.1:3000".parse().expect("valid"),
+            "an address like 127.0.0.1:3000",
+        )?;
+
+        let access_secret = secret::load_or_generate(&env, "JWT_ACCESS_SECRET", &data_dir)?;
+        let refresh_secret = secret::load_or_generate(&env, "JWT_REFRESH_SECRET", &data_dir)?;
+        if access_secret == refresh_secret {
+            return Err(ConfigError::new(
+                "JWT_REFRESH_SECRET",
+                "must differ from JWT_ACCESS_SECRET",
+            ));
+        }
+        let pepper = secret::load_or_generate(&env, "PASSWORD_PEPPER", &data_dir)?;
+
+        let tokens = TokenSettings {
+            access_secret,
+            refresh_secret,
+            access_ttl: env.seconds("ACCESS_TOKEN_TTL_SECONDS", 900, 1)?,
+            refresh_ttl: env.seconds("REFRESH_TOKEN_TTL_SECONDS", 1_209_600, 1)?,
+            reuse_grace: env.seconds("REFRESH_REUSE_GRACE_SECONDS", 10, 0)?,
+        };
+        let bcrypt_cost = env.number_in("BCRYPT_COST", 12, 4..=31)?;
+        let login_throttle = LoginThrottle {
+            max_failures: env.number_in("LOGIN_MAX_FAILURES", 10, 1..=u32::MAX)?,
+            window: env.seconds("LOGIN_LOCKOUT_SECONDS", 900, 1)?,
+        };
+        let cors_allowed_origins = env.list("CORS_ALLOWED_ORIGINS");
+        for origin in &cors_allowed_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || http::HeaderValue::from_str(origin).is_err()
+            {
+                return Err(ConfigError::new(
+                    "CORS_ALLOWED_ORIGINS",
+                    format!("{origin:?} is not an origin like https://example.com"),
+                ));
+            }
+        }
+
+        Ok(Self {
+            database_url,
+            data_dir,
+            site_addr,
+            tokens,
+            passwords: PasswordSettings {
+                pepper,
+                bcrypt_cost,
+            },
+            login_throttle,
+            cors_allowed_origins,
+            leptos: leptos_options(&env, site_addr)?,
+        })
+    }
+}
+
+/// The settings cargo-leptos passes at run time (`LEPTOS_*`), with the defaults of our
+/// `Cargo.toml` metadata so the release binary also runs on its own from the repository root.
+fn leptos_options(
+    env: &Lookup<impl Fn(&str) -> Option<String>>,
+    site_addr: SocketAddr,
+) -> Result<LeptosOptions, ConfigError> {
+    let reload_port: u32 = env.number_in("LEPTOS_RELOAD_PORT", 3001, 1..=65_535)?;
+    Ok(LeptosOptions::builder()
+        .output_name(env.string_or("LEPTOS_OUTPUT_NAME", "ticked"))
+        .site_root(env.string_or("LEPTOS_SITE_ROOT", "target/site"))
+        .site_pkg_dir(env.string_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .site_addr(site_addr)
+        .reload_port(reload_port)
+        .build())
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,82 @@
+//! Opening the database and bringing its schema up to date.
+//!
+//! The URL decides the backend: `sqlite://…` (the embedded default) or `postgres://…`
+//! (several instances on one server). Both are compiled in, and the rest of the code
+//! does not care which one it talks to.
+
+use std::time::Duration;
+
+use migration::{Migrator, MigratorTrait};
+use sea_orm::{
+    ConnectOptions, Database, DatabaseConnection,
+    sqlx::sqlite::{SqliteJournalMode, SqliteSynchronous},
+};
+
+/// How long a writer waits for SQLite's write lock before giving up. Writes are short,
+/// so this only matters under a burst; it is what turns "database is locked" into a wait.
+const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// How long start-up and `/readyz` wait for the database before calling it unreachable.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
+/// Why the database could not be used at start.
+#[derive(Debug, thiserror::Error)]
+pub enum DbStartError {
+    #[error("DATABASE_URL: cannot connect to the database: {0}")]
+    Connect(sea_orm::DbErr),
+    #[error("DATABASE_URL: migrating the database failed: {0}")]
+    Migrate(sea_orm::DbErr),
+}
+
+/// Connects to `url` and runs every pending migration.
+///
+/// SQLite is opened in WAL mode (readers never wait for the writer) with a busy timeout
+/// (writers queue rather than fail) and `synchronous = NORMAL`, which in WAL mode keeps
+/// every committed transaction across a crash of the process.
+///
+/// # Errors
+/// [`DbStartError`] when the database cannot be reached or migrated.
+pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbStartError> {
+    let mut options = ConnectOptions::new(url.to_owned());
+    options
+        .connect_timeout(CONNECT_TIMEOUT)
+        .acquire_timeout(CONNECT_TIMEOUT)
+        .sqlx_logging(false)
+        .map_sqlx_sqlite_opts(|o| {
+            o.journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Normal)
+                .busy_timeout(SQLITE_BUSY_TIMEOUT)
+                .foreign_keys(true)
+                .create_if_missing(true)
+        });
+    if url.starts_with("sqlite:") {
+        // One writer at a time is all SQLite allows; a small pool still lets reads run
+        // beside it.
+        options.max_connections(8).min_connections(1);
+    } else {
+        options.max_connections(16).min_connections(1);
+    }
+    let db = Database::connect(options)
+        .await
+        .map_err(DbStartError::Connect)?;
+    Migrator::up(&db, None)
+        .await
+        .map_err(DbStartError::Migrate)?;
+    Ok(db)
+}
+
+/// Whether the database answers a trivial query within [`CONNECT_TIMEOUT`].
+pub async fn is_ready(db: &DatabaseConnection) -> bool {
+    matches!(
+        tokio::time::timeout(CONNECT_TIMEOUT, db.ping()).await,
+        Ok(Ok(()))
+    )
+}
+
+/// The current time at the precision both databases store (microseconds), so that a
+/// timestamp read back compares equal to the one written: keyset cursors depend on it.
+#[must_use]
+pub fn now() -> chrono::DateTime<chrono::Utc> {
+    use chrono::SubsecRound;
+    chrono::Utc::now().trunc_subsecs(6)
+}

@@ -1,0 +1,9 @@
+//! sea-orm entities, one module per table, mirroring `server/migration`.
+//!
+//! These are the database's shapes and nothing more: no behaviour here, and never sent to
+//! the browser as they are (the `app::dto` types are what the API returns).
+
+pub mod login_failure;
+pub mod session;
+pub mod todo;
+pub mod user;

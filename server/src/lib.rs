@@ -1,0 +1,29 @@
+//! The Ticked server as a library, so that `main.rs` stays a few lines and the
+//! integration tests in `tests/api` can start the very same application on port 0.
+//!
+//! A guided tour, in the order a request meets the code:
+
+/// Who is calling: tokens, passwords, sessions, the `AuthUser` extractor.
+pub mod auth;
+/// Typed settings, read once from the environment; secrets generated on first start.
+pub mod config;
+/// Opening the database (SQLite or PostgreSQL, decided by the URL) and migrating it.
+pub mod db;
+/// sea-orm entities: one module per table, mirroring the migrations.
+pub mod entities;
+/// The one error type of the API and how it becomes `{"detail", "code"}`.
+pub mod error;
+/// Request extractors whose rejections are the API's own JSON errors.
+pub mod extract;
+/// The HTTP routes, one module per area, each owning its `router()`.
+pub mod routes;
+/// Response headers of pages (CSP with a per-response nonce) and of the API.
+pub mod security_headers;
+/// Plain functions over the database that the routes call.
+pub mod services;
+/// Wires routes, middleware and state into an [`axum::Router`] and serves it.
+pub mod startup;
+/// What every handler can reach: the database, the settings, the signing keys.
+pub mod state;
+/// Logging set-up.
+pub mod telemetry;

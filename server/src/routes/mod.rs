@@ -1,0 +1,51 @@
+//! The HTTP routes: `/healthz` and `/readyz`, and the JSON API under `/api/v1`, one module
+//! per area, each owning its `router()`.
+
+mod auth;
+mod fallback;
+mod health;
+mod openapi;
+mod sessions;
+mod tokens;
+mod users;
+
+use std::sync::Arc;
+
+use axum::{
+    Json, Router,
+    extract::DefaultBodyLimit,
+    middleware,
+    routing::{any, get},
+};
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+
+use crate::{extract::MAX_BODY_BYTES, state::AppState};
+
+pub use health::router as health_router;
+
+/// Everything under `/api`: the versioned API with its OpenAPI document, and JSON errors
+/// for anything else there.
+pub fn api_router() -> Router<AppState> {
+    let v1 = OpenApiRouter::new()
+        .merge(auth::router())
+        .merge(users::router())
+        .merge(sessions::router());
+    let (router, mut document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+        .nest("/api/v1", v1)
+        .split_for_parts();
+    document.servers = None;
+    let document = Arc::new(document);
+    router
+        .route(
+            "/api/v1/openapi.json",
+            get(move || {
+                let document = Arc::clone(&document);
+                async move { Json(document) }
+            }),
+        )
+        .route("/api", any(fallback::not_found))
+        .route("/api/{*rest}", any(fallback::not_found))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(middleware::map_response(fallback::json_errors))
+}

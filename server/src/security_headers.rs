@@ -1,0 +1,146 @@
+//! Response headers that protect the page and the API (`API.md`, "Pages").
+//!
+//! Tokens live in `localStorage`, so a script injected into the page could read them; the
+//! Content-Security-Policy is what keeps them home. Each page response gets a fresh nonce:
+//! this middleware puts it in the request's extensions, where the Leptos shell finds it
+//! and stamps it on the hydration script ([`app::CspNonce`]), and names it in the header.
+
+use std::sync::Arc;
+
+use axum::{
+    extract::{Request, State},
+    http::{HeaderMap, HeaderValue, header},
+    middleware::Next,
+    response::Response,
+};
+use base64::{Engine, engine::general_purpose::STANDARD};
+use rand::RngCore;
+
+use app::CspNonce;
+
+/// The fixed parts of the page policy, built once at start.
+#[derive(Clone, Debug)]
+pub struct PagePolicy {
+    /// Extra `connect-src` sources: `cargo leptos watch`'s live-reload socket, in
+    /// development only.
+    extra_connect_src: String,
+}
+
+impl PagePolicy {
+    /// The policy for this process. Under `cargo leptos watch` (which sets `LEPTOS_WATCH`)
+    /// the page may also open the live-reload web socket on `reload_port`.
+    #[must_use]
+    pub fn new(live_reload_port: Option<u32>) -> Arc<Self> {
+        let extra_connect_src = live_reload_port
+            .map(|port| format!(" ws://127.0.0.1:{port} ws://localhost:{port}"))
+            .unwrap_or_default();
+        Arc::new(Self { extra_connect_src })
+    }
+
+    fn header_for(&self, nonce: &str) -> String {
+        format!(
+            "default-src 'self'; \
+             script-src 'self' 'nonce-{nonce}' 'wasm-unsafe-eval'; \
+             style-src 'self'; \
+             img-src 'self' data:; \
+             font-src 'self'; \
+             connect-src 'self'{}; \
+             object-src 'none'; \
+             base-uri 'none'; \
+             form-action 'self'; \
+             frame-ancestors 'none'",
+            self.extra_connect_src
+        )
+    }
+}
+
+/// The policy of API responses: they are data, never a document to render.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'";
+
+/// Adds the security headers to every response; a per-response nonce for pages.
+pub async fn security_headers(
+    State(policy): State<Arc<PagePolicy>>,
+    mut request: Request,
+    next: Next,
+) -> Response {
+    let is_api = request.uri().path().starts_with("/api/");
+    let nonce = (!is_api).then(new_nonce);
+    if let Some(nonce) = &nonce {
+        request.extensions_mut().insert(CspNonce(nonce.clone()));
+    }
+    let mut response = next.run(request).await;
+    let headers = response.headers_mut();
+    set_common(headers);
+    if is_api {
+        headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+        headers.insert(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static(API_CSP),
+        );
+    } else if let Some(nonce) = nonce {
+        if let Ok(value) = HeaderValue::from_str(&policy.header_for(&nonce)) {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
+    }
+    response
+}
+
+fn set_common(headers: &mut HeaderMap) {
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+}
+
+/// 128 random bits, base64: unguessable, and fresh for every response.
+fn new_nonce() -> String {
+    let mut bytes = [0u8; 16];
+    rand::rng().fill_bytes(&mut bytes);
+    STANDARD.encode(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{PagePolicy, new_nonce};
+
+    #[test]
+    fn page_policy_allows_only_own_and_nonced_scripts() {
+        let policy = PagePolicy::new(None).header_for("abc");
+        assert!(policy.contains("script-src 'self' 'nonce-abc' 'wasm-unsafe-eval'"));
+        assert!(!policy.contains("unsafe-inline"));
+        assert!(!policy.contains("unsafe-eval'") || policy.contains("wasm-unsafe-eval"));
+        for directive in [
+            "connect-src 'self';",
+            "object-src 'none'",
+            "base-uri 'none'",
+            "form-action 'self'",
+            "frame-ancestors 'none'",
+        ] {
+            assert!(policy.contains(directive), "{directive} in {policy}");
+        }
+    }
+
+    #[test]
+    fn live_reload_socket_is_allowed_only_when_watching() {
+        assert!(
+            PagePolicy::new(Some(3001))
+                .header_for("n")
+                .contains("ws://127.0.0.1:3001")
+        );
+        assert!(!PagePolicy::new(None).header_for("n").contains("ws:"));
+    }
+
+    #[test]
+    fn nonces_differ_between_responses() {
+        assert_ne!(new_nonce(), new_nonce());
+        assert!(new_nonce().len() >= 22);
+    }
+}

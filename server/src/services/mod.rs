@@ -1,0 +1,5 @@
+//! The service layer: plain functions over a database connection, called by the routes.
+//! They know nothing of HTTP beyond returning [`crate::error::ApiError`].
+
+pub mod todos;
+pub mod users;

@@ -1,0 +1,1 @@
+//! Todos (issue 4).

@@ -1,0 +1,152 @@
+//! Accounts: creating, finding, re-keying and deleting users.
+
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use app::{
+    domain::{Email, Password},
+    dto::{self, TokenPair},
+};
+
+use crate::{
+    auth::{
+        jwt::TokenKeys,
+        password::{PasswordHash, PasswordHasher},
+        sessions,
+    },
+    db,
+    entities::user,
+    error::ApiError,
+};
+
+impl From<user::Model> for dto::User {
+    fn from(user: user::Model) -> Self {
+        Self {
+            id: user.id,
+            email: user.email,
+            created_at: user.created_at,
+        }
+    }
+}
+
+/// Creates an account. The unique index on the normalised email decides whether the
+/// address is taken, so two concurrent sign-ups with one address give one account and
+/// one 409.
+///
+/// # Errors
+/// [`ApiError::Conflict`] when the email is taken; [`ApiError::Database`] otherwise.
+#[tracing::instrument(skip(db, hasher, password))]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    hasher: &PasswordHasher,
+    email: &Email,
+    password: &Password,
+) -> Result<user::Model, ApiError> {
+    let PasswordHash(password_hash) = hasher.hash(password.expose()).await?;
+    let now = db::now();
+    let model = user::Model {
+        id: Uuid::now_v7(),
+        email: email.as_str().to_owned(),
+        email_normalized: email.normalized(),
+        password_hash,
+        created_at: now,
+        updated_at: now,
+    };
+    user::Entity::insert(user::ActiveModel::from(model.clone()))
+        .exec_without_returning(db)
+        .await
+        .map_err(|e| {
+            ApiError::conflict_on_unique(e, "An account with this email already exists.")
+        })?;
+    Ok(model)
+}
+
+/// The user with this (normalised) email, if any.
+///
+/// # Errors
+/// [`ApiError::Database`] if the query fails.
+pub async fn find_by_email(
+    db: &impl ConnectionTrait,
+    email_normalized: &str,
+) -> Result<Option<user::Model>, ApiError> {
+    Ok(user::Entity::find()
+        .filter(user::Column::EmailNormalized.eq(email_normalized))
+        .one(db)
+        .await?)
+}
+
+/// The user with this id. A valid access token whose user is gone means the account was
+/// just deleted, which for the caller is a revoked session.
+///
+/// # Errors
+/// [`ApiError::Token`] (`session_revoked`) when there is no such user.
+pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model, ApiError> {
+    user::Entity::find_by_id(id)
+        .one(db)
+        .await?
+        .ok_or(ApiError::Token(
+            crate::error::TokenRejection::SessionRevoked,
+        ))
+}
+
+/// Checks a password given to confirm an action: a wrong one is a 403, never a 401.
+///
+/// # Errors
+/// [`ApiError::WrongPassword`] when it does not match.
+pub async fn confirm_password(
+    hasher: &PasswordHasher,
+    user: &user::Model,
+    password: &str,
+) -> Result<(), ApiError> {
+    if hasher
+        .verify(password, &PasswordHash(user.password_hash.clone()))
+        .await?
+    {
+        Ok(())
+    } else {
+        Err(ApiError::WrongPassword)
+    }
+}
+
+/// Sets a new password, revokes every session of the user, and opens a new one, all in
+/// one transaction: either all of it happens or none.
+///
+/// # Errors
+/// [`ApiError::Database`] if the transaction fails.
+#[tracing::instrument(skip(db, hasher, keys, new_password))]
+pub async fn change_password(
+    db: &DatabaseConnection,
+    hasher: &PasswordHasher,
+    keys: &TokenKeys,
+    user_id: Uuid,
+    new_password: &Password,
+    user_agent: Option<&str>,
+) -> Result<TokenPair, ApiError> {
+    let PasswordHash(hash) = hasher.hash(new_password.expose()).await?;
+    let txn = db.begin().await?;
+    // The first statement writes, so on SQLite the transaction holds the write lock from
+    // the start and cannot fail to upgrade later.
+    user::Entity::update_many()
+        .col_expr(user::Column::PasswordHash, Expr::value(hash))
+        .col_expr(user::Column::UpdatedAt, Expr::value(db::now()))
+        .filter(user::Column::Id.eq(user_id))
+        .exec(&txn)
+        .await?;
+    sessions::revoke_all(&txn, user_id).await?;
+    let pair = sessions::start(&txn, keys, user_id, user_agent).await?;
+    txn.commit().await?;
+    Ok(pair)
+}
+
+/// Deletes the user; the database cascades to their todos and sessions.
+///
+/// # Errors
+/// [`ApiError::Database`] if the delete fails.
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), ApiError> {
+    user::Entity::delete_by_id(user_id).exec(db).await?;
+    Ok(())
+}

@@ -1,0 +1,23 @@
+//! The state every handler can reach, cloned cheaply per request.
+
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+use leptos::config::LeptosOptions;
+use sea_orm::DatabaseConnection;
+
+use crate::{
+    auth::{jwt::TokenKeys, password::PasswordHasher},
+    config::Config,
+};
+
+/// Shared by all requests. Sub-states are extracted with [`FromRef`], so a handler asks
+/// only for what it uses.
+#[derive(Clone, FromRef)]
+pub struct AppState {
+    pub db: DatabaseConnection,
+    pub config: Arc<Config>,
+    pub keys: Arc<TokenKeys>,
+    pub passwords: PasswordHasher,
+    pub leptos_options: LeptosOptions,
+}

@@ -1,0 +1,16 @@
+//! The API's integration tests: one binary, one module per area. Each test starts the real
+//! server on port 0 with a database of its own and talks HTTP to it.
+//!
+//! Run with `cargo test -p ticked --test api`. With `TEST_DATABASE_URL=postgres://…` set,
+//! every test runs on a fresh PostgreSQL database made from that server instead of SQLite.
+
+mod health;
+mod helpers;
+mod login;
+mod openapi;
+mod pages;
+mod refresh;
+mod sessions;
+mod startup;
+mod tokens;
+mod users;

@@ -1,0 +1,124 @@
+use reqwest::Method;
+
+use crate::helpers::{TestUser, assert_error, send, spawn_app};
+
+#[tokio::test]
+async fn sessions_lists_each_login_and_marks_the_current_one() {
+    let app = spawn_app().await;
+    let (user, laptop) = TestUser::signed_up(&app).await;
+    user.login(&app).await;
+    let response = app
+        .get_authed("/api/v1/sessions", &laptop.access_token)
+        .await;
+    assert_eq!(response.status(), 200);
+    let sessions: Vec<serde_json::Value> = response.json().await.unwrap();
+    assert_eq!(sessions.len(), 2);
+    assert_eq!(sessions.iter().filter(|s| s["current"] == true).count(), 1);
+    for session in &sessions {
+        for field in ["id", "created_at", "last_used_at"] {
+            assert!(session[field].is_string(), "{field} in {session}");
+        }
+        assert!(session["user_agent"].is_string() || session["user_agent"].is_null());
+    }
+}
+
+#[tokio::test]
+async fn revoking_another_session_cuts_its_access_at_once() {
+    let app = spawn_app().await;
+    let (user, laptop) = TestUser::signed_up(&app).await;
+    let phone = user.login(&app).await;
+    let sessions: Vec<serde_json::Value> = app
+        .get_authed("/api/v1/sessions", &laptop.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let phone_id = sessions.iter().find(|s| s["current"] == false).unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let response = send(app.request(
+        Method::DELETE,
+        &format!("/api/v1/sessions/{phone_id}"),
+        Some(&laptop.access_token),
+    ))
+    .await;
+    assert_eq!(response.status(), 204);
+    assert_error(
+        app.get_authed("/api/v1/users/me", &phone.access_token)
+            .await,
+        401,
+        "session_revoked",
+    )
+    .await;
+    assert_eq!(
+        app.get_authed("/api/v1/users/me", &laptop.access_token)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn another_users_session_or_a_malformed_id_is_not_found() {
+    let app = spawn_app().await;
+    let (_, alice) = TestUser::signed_up(&app).await;
+    let (_, bob) = TestUser::signed_up(&app).await;
+    let bobs: Vec<serde_json::Value> = app
+        .get_authed("/api/v1/sessions", &bob.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    let bob_session = bobs[0]["id"].as_str().unwrap().to_owned();
+    for id in [
+        bob_session.as_str(),
+        "not-a-uuid",
+        "123",
+        &"9".repeat(400),
+        "%FF",
+    ] {
+        let response = send(app.request(
+            Method::DELETE,
+            &format!("/api/v1/sessions/{id}"),
+            Some(&alice.access_token),
+        ))
+        .await;
+        assert_error(response, 404, "not_found").await;
+    }
+    assert_eq!(
+        app.get_authed("/api/v1/users/me", &bob.access_token)
+            .await
+            .status(),
+        200
+    );
+}
+
+#[tokio::test]
+async fn signing_out_everywhere_revokes_every_session_including_this_one() {
+    let app = spawn_app().await;
+    let (user, laptop) = TestUser::signed_up(&app).await;
+    let phone = user.login(&app).await;
+    let response = send(app.request(
+        Method::DELETE,
+        "/api/v1/sessions",
+        Some(&laptop.access_token),
+    ))
+    .await;
+    assert_eq!(response.status(), 204);
+    for tokens in [&laptop, &phone] {
+        assert_error(
+            app.get_authed("/api/v1/users/me", &tokens.access_token)
+                .await,
+            401,
+            "session_revoked",
+        )
+        .await;
+        assert_error(
+            app.refresh(&tokens.refresh_token).await,
+            401,
+            "session_revoked",
+        )
+        .await;
+    }
+}

@@ -155,15 +155,19 @@ pub struct Deleted {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum StatusFilter {
+    /// Every todo.
     #[default]
     All,
+    /// Todos not yet done.
     Active,
+    /// Todos done.
     Completed,
 }
 
 /// `GET /todos` query.
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(IntoParams))]
+#[cfg_attr(feature = "ssr", into_params(parameter_in = Query))]
 pub struct TodoQuery {
     #[serde(default)]
     pub status: Option<StatusFilter>,

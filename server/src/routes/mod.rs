@@ -6,6 +6,7 @@ mod fallback;
 mod health;
 mod openapi;
 mod sessions;
+mod todos;
 mod tokens;
 mod users;
 
@@ -30,7 +31,8 @@ pub fn api_router() -> Router<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(users::router())
-        .merge(sessions::router());
+        .merge(sessions::router())
+        .merge(todos::router());
     let (router, mut document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

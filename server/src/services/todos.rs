@@ -1,1 +1,297 @@
-//! Todos (issue 4).
+//! Todos. Every query is scoped by the owner: a todo of another user is, to the caller,
+//! a todo that does not exist.
+
+use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
+use chrono::{DateTime, Utc};
+use sea_orm::{
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
+};
+use uuid::Uuid;
+
+use app::{
+    domain::TodoTitle,
+    dto::{self, StatusFilter},
+};
+
+use crate::{db, entities::todo, error::ApiError};
+
+/// The largest page a client may ask for, and the default.
+pub const MAX_PAGE: u32 = 1000;
+
+impl From<todo::Model> for dto::Todo {
+    fn from(todo: todo::Model) -> Self {
+        Self {
+            id: todo.id,
+            title: todo.title,
+            completed: todo.completed,
+            created_at: todo.created_at,
+            updated_at: todo.updated_at,
+        }
+    }
+}
+
+/// Where a page starts: just after the todo with this creation time and id. Encoded as
+/// opaque base64 so clients echo it back and never build one.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Cursor {
+    created_at: DateTime<Utc>,
+    id: Uuid,
+}
+
+impl Cursor {
+    fn encode(self) -> String {
+        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.created_at.to_rfc3339(), self.id))
+    }
+
+    /// Reads a cursor a client echoed back.
+    ///
+    /// # Errors
+    /// [`ApiError::Validation`] naming `cursor` when it is not one of ours.
+    pub fn decode(raw: &str) -> Result<Self, ApiError> {
+        let invalid = || ApiError::Validation("cursor: not a cursor this API returned".to_owned());
+        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
+        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
+        let (created_at, id) = text.split_once('|').ok_or_else(invalid)?;
+        Ok(Self {
+            created_at: DateTime::parse_from_rfc3339(created_at)
+                .map_err(|_| invalid())?
+                .with_timezone(&Utc),
+            id: Uuid::try_parse(id).map_err(|_| invalid())?,
+        })
+    }
+}
+
+/// One page of the user's todos, oldest first, with counts over all of them.
+///
+/// Keyset pagination on `(created_at, id)`, served by the `(user_id, [completed,]
+/// created_at, id)` indexes: a page costs the same however far into the list it is.
+///
+/// # Errors
+/// [`ApiError::Database`] if a query fails.
+#[tracing::instrument(skip(db))]
+pub async fn list(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    filter: StatusFilter,
+    limit: u32,
+    after: Option<Cursor>,
+) -> Result<dto::TodoList, ApiError> {
+    let mut query = todo::Entity::find().filter(todo::Column::UserId.eq(user));
+    match filter {
+        StatusFilter::All => {}
+        StatusFilter::Active => query = query.filter(todo::Column::Completed.eq(false)),
+        StatusFilter::Completed => query = query.filter(todo::Column::Completed.eq(true)),
+    }
+    if let Some(cursor) = after {
+        query = query.filter(
+            Condition::any()
+                .add(todo::Column::CreatedAt.gt(cursor.created_at))
+                .add(
+                    Condition::all()
+                        .add(todo::Column::CreatedAt.eq(cursor.created_at))
+                        .add(todo::Column::Id.gt(cursor.id)),
+                ),
+        );
+    }
+    let mut rows = query
+        .order_by_asc(todo::Column::CreatedAt)
+        .order_by_asc(todo::Column::Id)
+        .limit(u64::from(limit) + 1)
+        .all(db)
+        .await?;
+    let next_cursor = if rows.len() > limit as usize {
+        rows.truncate(limit as usize);
+        rows.last().map(|last| {
+            Cursor {
+                created_at: last.created_at,
+                id: last.id,
+            }
+            .encode()
+        })
+    } else {
+        None
+    };
+    let (active_count, completed_count) = counts(db, user).await?;
+    Ok(dto::TodoList {
+        items: rows.into_iter().map(Into::into).collect(),
+        active_count,
+        completed_count,
+        next_cursor,
+    })
+}
+
+/// How many of the user's todos are active and how many completed.
+async fn counts(db: &impl ConnectionTrait, user: Uuid) -> Result<(u64, u64), ApiError> {
+    let groups: Vec<(bool, i64)> = todo::Entity::find()
+        .select_only()
+        .column(todo::Column::Completed)
+        .column_as(todo::Column::Id.count(), "count")
+        .filter(todo::Column::UserId.eq(user))
+        .group_by(todo::Column::Completed)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let count_of = |completed: bool| {
+        groups
+            .iter()
+            .find(|(c, _)| *c == completed)
+            .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0))
+    };
+    Ok((count_of(false), count_of(true)))
+}
+
+/// Adds a todo at the end of the user's list.
+///
+/// # Errors
+/// [`ApiError::Database`] if the insert fails.
+#[tracing::instrument(skip(db))]
+pub async fn create(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    title: TodoTitle,
+    completed: bool,
+) -> Result<dto::Todo, ApiError> {
+    let now = db::now();
+    let model = todo::Model {
+        id: Uuid::now_v7(),
+        user_id: user,
+        title: title.into_inner(),
+        completed,
+        created_at: now,
+        updated_at: now,
+    };
+    todo::Entity::insert(todo::ActiveModel::from(model.clone()))
+        .exec_without_returning(db)
+        .await?;
+    Ok(model.into())
+}
+
+/// One of the user's todos.
+///
+/// # Errors
+/// [`ApiError::NotFound`] when the user has no todo with this id.
+pub async fn get(db: &impl ConnectionTrait, user: Uuid, id: Uuid) -> Result<dto::Todo, ApiError> {
+    todo::Entity::find_by_id(id)
+        .filter(todo::Column::UserId.eq(user))
+        .one(db)
+        .await?
+        .map(Into::into)
+        .ok_or(ApiError::NotFound)
+}
+
+/// What a PATCH changes; `None` leaves a field as it is.
+#[derive(Debug, Default)]
+pub struct TodoChanges {
+    pub title: Option<TodoTitle>,
+    pub completed: Option<bool>,
+}
+
+/// Changes only the given fields, in one `UPDATE` that names only them: two concurrent
+/// PATCHes of different fields both stick.
+///
+/// # Errors
+/// [`ApiError::NotFound`] when the user has no todo with this id.
+#[tracing::instrument(skip(db))]
+pub async fn update(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    id: Uuid,
+    changes: TodoChanges,
+) -> Result<dto::Todo, ApiError> {
+    if changes.title.is_some() || changes.completed.is_some() {
+        let mut update = todo::Entity::update_many()
+            .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
+            .filter(todo::Column::Id.eq(id))
+            .filter(todo::Column::UserId.eq(user));
+        if let Some(title) = changes.title {
+            update = update.col_expr(todo::Column::Title, Expr::value(title.into_inner()));
+        }
+        if let Some(completed) = changes.completed {
+            update = update.col_expr(todo::Column::Completed, Expr::value(completed));
+        }
+        if update.exec(db).await?.rows_affected == 0 {
+            return Err(ApiError::NotFound);
+        }
+    }
+    get(db, user, id).await
+}
+
+/// Deletes one of the user's todos.
+///
+/// # Errors
+/// [`ApiError::NotFound`] when the user has no todo with this id.
+#[tracing::instrument(skip(db))]
+pub async fn delete(db: &impl ConnectionTrait, user: Uuid, id: Uuid) -> Result<(), ApiError> {
+    let deleted = todo::Entity::delete_many()
+        .filter(todo::Column::Id.eq(id))
+        .filter(todo::Column::UserId.eq(user))
+        .exec(db)
+        .await?
+        .rows_affected;
+    if deleted == 0 {
+        Err(ApiError::NotFound)
+    } else {
+        Ok(())
+    }
+}
+
+/// Marks all of the user's todos completed (or not); returns how many changed.
+///
+/// # Errors
+/// [`ApiError::Database`] if the update fails.
+#[tracing::instrument(skip(db))]
+pub async fn set_all_completed(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    completed: bool,
+) -> Result<u64, ApiError> {
+    Ok(todo::Entity::update_many()
+        .col_expr(todo::Column::Completed, Expr::value(completed))
+        .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
+        .filter(todo::Column::UserId.eq(user))
+        .filter(todo::Column::Completed.ne(completed))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+/// Deletes the user's completed todos; returns how many.
+///
+/// # Errors
+/// [`ApiError::Database`] if the delete fails.
+#[tracing::instrument(skip(db))]
+pub async fn delete_completed(db: &impl ConnectionTrait, user: Uuid) -> Result<u64, ApiError> {
+    Ok(todo::Entity::delete_many()
+        .filter(todo::Column::UserId.eq(user))
+        .filter(todo::Column::Completed.eq(true))
+        .exec(db)
+        .await?
+        .rows_affected)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Cursor;
+
+    #[test]
+    fn a_cursor_survives_the_round_trip() {
+        let cursor = Cursor {
+            created_at: crate::db::now(),
+            id: uuid::Uuid::now_v7(),
+        };
+        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
+    }
+
+    #[test]
+    fn anything_else_is_not_a_cursor() {
+        for raw in [
+            "",
+            "abc",
+            "!!!",
+            &base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, "x|y"),
+        ] {
+            assert!(Cursor::decode(raw).is_err(), "{raw:?}");
+        }
+    }
+}

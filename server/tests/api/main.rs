@@ -12,5 +12,6 @@ mod pages;
 mod refresh;
 mod sessions;
 mod startup;
+mod todos;
 mod tokens;
 mod users;

@@ -19,6 +19,13 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/api/v1/sessions", "get"),
         ("/api/v1/sessions", "delete"),
         ("/api/v1/sessions/{id}", "delete"),
+        ("/api/v1/todos", "get"),
+        ("/api/v1/todos", "post"),
+        ("/api/v1/todos", "patch"),
+        ("/api/v1/todos", "delete"),
+        ("/api/v1/todos/{id}", "get"),
+        ("/api/v1/todos/{id}", "patch"),
+        ("/api/v1/todos/{id}", "delete"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

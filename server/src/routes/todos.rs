@@ -1,0 +1,185 @@
+//! `/todos`: the caller's todos.
+
+use axum::{extract::State, http::StatusCode};
+use serde::Deserialize;
+use utoipa::IntoParams;
+use utoipa_axum::{router::OpenApiRouter, routes};
+
+use app::{
+    domain::TodoTitle,
+    dto::{
+        Deleted, ErrorBody, NewTodo, StatusFilter, Todo, TodoList, TodoPatch, TodoQuery, ToggleAll,
+        Updated,
+    },
+};
+
+use crate::{
+    auth::AuthUser,
+    error::{ApiError, ApiResult},
+    extract::{AppJson, AppQuery, IdPath},
+    services::todos::{self, Cursor, MAX_PAGE, TodoChanges},
+    state::AppState,
+};
+
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(list, create, toggle_all, clear_completed))
+        .routes(routes!(get_one, update, delete))
+}
+
+/// A page of the caller's todos, oldest first. The counts are over all of them.
+#[utoipa::path(
+    get, path = "/todos", tag = "todos", security(("bearer" = [])),
+    params(TodoQuery),
+    responses(
+        (status = 200, body = TodoList),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "Bad status, limit or cursor", body = ErrorBody),
+    )
+)]
+async fn list(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    AppQuery(query): AppQuery<TodoQuery>,
+) -> ApiResult<AppJson<TodoList>> {
+    let limit = query.limit.unwrap_or(MAX_PAGE);
+    if !(1..=MAX_PAGE).contains(&limit) {
+        return Err(ApiError::Validation(format!(
+            "limit: must be between 1 and {MAX_PAGE}"
+        )));
+    }
+    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let filter = query.status.unwrap_or_default();
+    Ok(AppJson(
+        todos::list(&state.db, auth.user_id, filter, limit, cursor).await?,
+    ))
+}
+
+/// Adds a todo at the end of the list.
+#[utoipa::path(
+    post, path = "/todos", tag = "todos", security(("bearer" = [])),
+    request_body = NewTodo,
+    responses(
+        (status = 201, body = Todo),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "Invalid title", body = ErrorBody),
+    )
+)]
+async fn create(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    AppJson(body): AppJson<NewTodo>,
+) -> ApiResult<(StatusCode, AppJson<Todo>)> {
+    let title = TodoTitle::parse(&body.title)?;
+    let todo = todos::create(
+        &state.db,
+        auth.user_id,
+        title,
+        body.completed.unwrap_or(false),
+    )
+    .await?;
+    Ok((StatusCode::CREATED, AppJson(todo)))
+}
+
+/// One todo.
+#[utoipa::path(
+    get, path = "/todos/{id}", tag = "todos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Todo id")),
+    responses((status = 200, body = Todo), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn get_one(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<AppJson<Todo>> {
+    Ok(AppJson(todos::get(&state.db, auth.user_id, id).await?))
+}
+
+/// Changes the fields given, and only those.
+#[utoipa::path(
+    patch, path = "/todos/{id}", tag = "todos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Todo id")),
+    request_body = TodoPatch,
+    responses(
+        (status = 200, body = Todo),
+        (status = 401, body = ErrorBody),
+        (status = 404, body = ErrorBody),
+        (status = 422, body = ErrorBody),
+    )
+)]
+async fn update(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    IdPath(id): IdPath,
+    AppJson(body): AppJson<TodoPatch>,
+) -> ApiResult<AppJson<Todo>> {
+    let changes = TodoChanges {
+        title: body.title.as_deref().map(TodoTitle::parse).transpose()?,
+        completed: body.completed,
+    };
+    Ok(AppJson(
+        todos::update(&state.db, auth.user_id, id, changes).await?,
+    ))
+}
+
+/// Deletes a todo.
+#[utoipa::path(
+    delete, path = "/todos/{id}", tag = "todos", security(("bearer" = [])),
+    params(("id" = String, Path, description = "Todo id")),
+    responses((status = 204, description = "Deleted"), (status = 401, body = ErrorBody), (status = 404, body = ErrorBody))
+)]
+async fn delete(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    IdPath(id): IdPath,
+) -> ApiResult<StatusCode> {
+    todos::delete(&state.db, auth.user_id, id).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Marks every todo completed, or every todo active; returns how many changed.
+#[utoipa::path(
+    patch, path = "/todos", tag = "todos", security(("bearer" = [])),
+    request_body = ToggleAll,
+    responses((status = 200, body = Updated), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody))
+)]
+async fn toggle_all(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    AppJson(body): AppJson<ToggleAll>,
+) -> ApiResult<AppJson<Updated>> {
+    let updated = todos::set_all_completed(&state.db, auth.user_id, body.completed).await?;
+    Ok(AppJson(Updated { updated }))
+}
+
+/// `DELETE /todos?status=completed`.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+struct ClearQuery {
+    /// Must be `completed`: deleting every todo at once is not offered.
+    status: Option<StatusFilter>,
+}
+
+/// Deletes the completed todos; returns how many.
+#[utoipa::path(
+    delete, path = "/todos", tag = "todos", security(("bearer" = [])),
+    params(ClearQuery),
+    responses(
+        (status = 200, body = Deleted),
+        (status = 401, body = ErrorBody),
+        (status = 422, description = "status is not `completed`", body = ErrorBody),
+    )
+)]
+async fn clear_completed(
+    State(state): State<AppState>,
+    auth: AuthUser,
+    AppQuery(query): AppQuery<ClearQuery>,
+) -> ApiResult<AppJson<Deleted>> {
+    if query.status != Some(StatusFilter::Completed) {
+        return Err(ApiError::Validation(
+            "status: must be `completed` (only completed todos can be cleared)".to_owned(),
+        ));
+    }
+    let deleted = todos::delete_completed(&state.db, auth.user_id).await?;
+    Ok(AppJson(Deleted { deleted }))
+}

@@ -48,8 +48,15 @@ lint:
 	cargo clippy -p frontend -p app --target $(WASM_TARGET) -- -D warnings
 
 unit:
-	@echo "==> unit and integration tests"
+	@echo "==> unit and integration tests (SQLite)"
 	cargo test -p ticked -p app -p migration
+	@if [[ -n "$${TEST_DATABASE_URL:-}" ]]; then \
+		echo "==> integration tests (PostgreSQL at $${TEST_DATABASE_URL})"; \
+		scripts/drop-test-databases.sh "$$TEST_DATABASE_URL"; \
+		cargo test -p ticked --test api; \
+	else \
+		echo "==> TEST_DATABASE_URL not set: skipping the PostgreSQL run"; \
+	fi
 
 e2e:
 	@echo "==> browser tests (release build, headless Chromium)"

@@ -4,6 +4,8 @@
 //! page to HTML, and with `hydrate` into the WASM bundle (`frontend`), which takes that
 //! HTML over in the browser. Everything both sides must agree on lives here:
 //!
+/// The browser's client of the HTTP API: tokens, retry on 401, single-flight refresh.
+pub mod api;
 /// Validated domain values (`Email`, `Password`, `TodoTitle`): the browser's forms and the
 /// server's handlers parse input with the very same code.
 pub mod domain;

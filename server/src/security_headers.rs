@@ -77,10 +77,10 @@ pub async fn security_headers(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(API_CSP),
         );
-    } else if let Some(nonce) = nonce {
-        if let Ok(value) = HeaderValue::from_str(&policy.header_for(&nonce)) {
-            headers.insert(header::CONTENT_SECURITY_POLICY, value);
-        }
+    } else if let Some(value) =
+        nonce.and_then(|n| HeaderValue::from_str(&policy.header_for(&n)).ok())
+    {
+        headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
     response
 }

@@ -11,6 +11,7 @@ use ticked::{config::Config, startup::Application};
 /// The signing secrets of every test server, so tests can forge tokens.
 pub const ACCESS_SECRET: &str = "test-access-secret-0123456789abcdef";
 pub const REFRESH_SECRET: &str = "test-refresh-secret-0123456789abcdef";
+pub const PASSWORD_PEPPER: &str = "test-password-pepper-0123456789abcdef";
 
 /// A running server and a client to talk to it.
 pub struct TestApp {
@@ -18,10 +19,19 @@ pub struct TestApp {
     pub address: String,
     pub client: reqwest::Client,
     /// Holds the SQLite file and generated secrets until the test ends.
-    _data_dir: TempDir,
+    _data_dir: Option<TempDir>,
 }
 
 impl TestApp {
+    /// A client for a server that something else started at `address` (`host:port`).
+    pub fn at(address: &str) -> Self {
+        Self {
+            address: format!("http://{address}"),
+            client: reqwest::Client::new(),
+            _data_dir: None,
+        }
+    }
+
     /// The absolute URL of `path` on this server.
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.address, path)
@@ -163,13 +173,7 @@ pub async fn spawn_app() -> TestApp {
 pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     ticked::telemetry::init();
     let data_dir = tempfile::tempdir().expect("temp dir");
-    let database_url = match std::env::var("TEST_DATABASE_URL") {
-        Ok(server_url) if !server_url.is_empty() => fresh_postgres_database(&server_url).await,
-        _ => format!(
-            "sqlite://{}?mode=rwc",
-            data_dir.path().join("ticked.db").display()
-        ),
-    };
+    let database_url = test_database(data_dir.path()).await;
     let mut vars: HashMap<String, String> = HashMap::from([
         ("DATA_DIR".into(), data_dir.path().display().to_string()),
         ("DATABASE_URL".into(), database_url.clone()),
@@ -177,6 +181,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
         ("BCRYPT_COST".into(), "4".into()),
         ("JWT_ACCESS_SECRET".into(), ACCESS_SECRET.into()),
         ("JWT_REFRESH_SECRET".into(), REFRESH_SECRET.into()),
+        ("PASSWORD_PEPPER".into(), PASSWORD_PEPPER.into()),
     ]);
     for (key, value) in overrides {
         vars.insert((*key).to_owned(), (*value).to_owned());
@@ -191,7 +196,16 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
-        _data_dir: data_dir,
+        _data_dir: Some(data_dir),
+    }
+}
+
+/// A database of the test's own: a fresh PostgreSQL database when `TEST_DATABASE_URL` is
+/// set, else a SQLite file in `dir`.
+pub async fn test_database(dir: &std::path::Path) -> String {
+    match std::env::var("TEST_DATABASE_URL") {
+        Ok(server_url) if !server_url.is_empty() => fresh_postgres_database(&server_url).await,
+        _ => format!("sqlite://{}?mode=rwc", dir.join("ticked.db").display()),
     }
 }
 

@@ -4,11 +4,15 @@
 //! Run with `cargo test -p ticked --test api`. With `TEST_DATABASE_URL=postgres://…` set,
 //! every test runs on a fresh PostgreSQL database made from that server instead of SQLite.
 
+mod durability;
 mod health;
 mod helpers;
+mod instances;
 mod login;
 mod openapi;
 mod pages;
+mod process;
+mod readiness;
 mod refresh;
 mod sessions;
 mod startup;

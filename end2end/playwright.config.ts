@@ -8,9 +8,31 @@ import path from 'node:path';
 const root = path.resolve(__dirname, '..');
 const bin = process.env.TICKED_BIN ?? path.join(root, 'target/release/ticked');
 const port = Number(process.env.E2E_PORT ?? 3100);
-const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticked-e2e-'));
+// A second server whose access tokens live two seconds, for the token-path tests.
+const shortPort = port + 1;
+const baseURL = `http://127.0.0.1:${port}`;
 
-export const baseURL = `http://127.0.0.1:${port}`;
+function server(serverPort: number, env: Record<string, string> = {}) {
+  return {
+    command: bin,
+    cwd: root,
+    url: `http://127.0.0.1:${serverPort}/readyz`,
+    reuseExistingServer: false,
+    timeout: 60_000,
+    stdout: 'ignore' as const,
+    stderr: 'pipe' as const,
+    env: {
+      LEPTOS_SITE_ADDR: `127.0.0.1:${serverPort}`,
+      LEPTOS_SITE_ROOT: path.join(root, 'target/site'),
+      DATA_DIR: fs.mkdtempSync(path.join(os.tmpdir(), 'ticked-e2e-')),
+      BCRYPT_COST: '4',
+      RUST_LOG: 'warn',
+      ...env,
+    },
+  };
+}
+
+process.env.SHORT_TOKENS_URL = `http://127.0.0.1:${shortPort}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -39,20 +61,8 @@ export default defineConfig({
       ],
     },
   },
-  webServer: {
-    command: bin,
-    cwd: root,
-    url: `${baseURL}/readyz`,
-    reuseExistingServer: false,
-    timeout: 60_000,
-    stdout: 'ignore',
-    stderr: 'pipe',
-    env: {
-      LEPTOS_SITE_ADDR: `127.0.0.1:${port}`,
-      LEPTOS_SITE_ROOT: path.join(root, 'target/site'),
-      DATA_DIR: dataDir,
-      BCRYPT_COST: '4',
-      RUST_LOG: 'warn',
-    },
-  },
+  webServer: [
+    server(port),
+    server(shortPort, { ACCESS_TOKEN_TTL_SECONDS: '2', REFRESH_REUSE_GRACE_SECONDS: '0' }),
+  ],
 });

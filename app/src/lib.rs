@@ -2,10 +2,18 @@
 //!
 //! This crate is compiled twice: with `ssr` into the `ticked` server, which renders every
 //! page to HTML, and with `hydrate` into the WASM bundle (`frontend`), which takes that
-//! HTML over in the browser. Everything both sides must agree on lives here:
-//!
+//! HTML over in the browser. Everything both sides must agree on lives here.
+
+// The todo page's view type is deep enough to exceed the default limit when the WASM
+// build computes its layout.
+#![recursion_limit = "256"]
+
 /// The browser's client of the HTTP API: tokens, retry on 401, single-flight refresh.
 pub mod api;
+/// Whether the user is signed in, kept in step across tabs; `RequireAuth` for pages.
+pub mod auth;
+/// Parts shared by several pages: the header, form fields.
+pub mod components;
 /// Validated domain values (`Email`, `Password`, `TodoTitle`): the browser's forms and the
 /// server's handlers parse input with the very same code.
 pub mod domain;
@@ -26,6 +34,8 @@ use leptos::prelude::*;
 use leptos_meta::{Link, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 
+use crate::auth::AuthProvider;
+use crate::components::Header;
 use crate::pages::{AccountPage, LoginPage, NotFoundPage, RegisterPage, TodosPage};
 use crate::routes::AppRoute;
 
@@ -44,14 +54,9 @@ pub fn App() -> impl IntoView {
         <Link rel="icon" type_="image/x-icon" href="/favicon.ico"/>
         <Title text="Ticked"/>
         <Router>
+            <AuthProvider>
             <div class="app" data-hydrated=move || hydrated.get().to_string()>
-                <header class="topbar">
-                    <a class="brand" href=AppRoute::Todos.path()>"Ticked"</a>
-                    <nav>
-                        <a href=AppRoute::Login.path()>"Sign in"</a>
-                        <a href=AppRoute::Register.path()>"Create account"</a>
-                    </nav>
-                </header>
+                <Header/>
                 <main>
                     <Routes fallback=NotFoundPage>
                         <Route path=AppRoute::Todos.segment() view=TodosPage/>
@@ -63,6 +68,7 @@ pub fn App() -> impl IntoView {
                     </Routes>
                 </main>
             </div>
+            </AuthProvider>
         </Router>
     }
 }

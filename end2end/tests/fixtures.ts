@@ -1,14 +1,18 @@
 // The `test` every spec uses: it fails a test whose page logged an error or warning
 // (a CSP violation, a hydration mismatch, a 404 for an asset) or threw.
-import { test as base, expect, Page } from '@playwright/test';
+import { test as base, expect, Page, BrowserContext } from '@playwright/test';
 
 type Fixtures = { consoleProblems: string[] };
 
+/** The browser's own log line for a 401 that the API client then handled by refreshing. */
+const HANDLED_401 = /Failed to load resource: the server responded with a status of 401/;
+
 export const test = base.extend<Fixtures>({
   consoleProblems: [
-    async ({ page }, use) => {
+    async ({ context }, use) => {
       const problems: string[] = [];
-      watchConsole(page, problems);
+      context.on('page', (page) => watchConsole(page, problems));
+      for (const page of context.pages()) watchConsole(page, problems);
       await use(problems);
       expect(problems, 'console errors and warnings').toEqual([]);
     },
@@ -20,7 +24,7 @@ export const test = base.extend<Fixtures>({
 export function watchConsole(page: Page, problems: string[]) {
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') {
-      problems.push(`${message.type()}: ${message.text()}`);
+      if (!HANDLED_401.test(message.text())) problems.push(`${message.type()}: ${message.text()}`);
     }
   });
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
@@ -29,6 +33,55 @@ export function watchConsole(page: Page, problems: string[]) {
 /** Waits until the WASM bundle has hydrated the server-rendered page. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator('.app[data-hydrated="true"]')).toBeAttached();
+}
+
+let counter = 0;
+
+/** A fresh user's credentials. */
+export function newUser() {
+  counter += 1;
+  const id = `${Date.now()}-${process.pid}-${counter}-${Math.floor(Math.random() * 1e9)}`;
+  return { email: `e2e-${id}@example.com`, password: `password-${id}` };
+}
+
+/** Registers a fresh user through the UI and waits for their (empty) todo list. */
+export async function signUp(page: Page, baseURL?: string) {
+  const user = newUser();
+  await page.goto(`${baseURL ?? ''}/register`);
+  await waitForHydration(page);
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+  await expect(page.locator('.new-todo')).toBeVisible();
+  return user;
+}
+
+/** Signs in through the UI on the current sign-in page. */
+export async function signIn(page: Page, user: { email: string; password: string }) {
+  await page.getByLabel('Email').fill(user.email);
+  await page.getByLabel('Password').fill(user.password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/** Adds todos through the new-todo input. */
+export async function addTodos(page: Page, ...titles: string[]) {
+  const input = page.locator('.new-todo');
+  for (const title of titles) {
+    await input.fill(title);
+    await input.press('Enter');
+  }
+}
+
+/** Waits until no API write is in flight (so a reload cannot cut one off). */
+export async function settled(page: Page) {
+  await page.waitForLoadState('networkidle');
+}
+
+export async function storedTokens(context: BrowserContext, origin: string) {
+  const state = await context.storageState();
+  const storage = state.origins.find((o) => o.origin === origin)?.localStorage ?? [];
+  const get = (name: string) => storage.find((item) => item.name === name)?.value;
+  return { access: get('ticked.access_token'), refresh: get('ticked.refresh_token') };
 }
 
 export { expect };

@@ -12,16 +12,31 @@ pub const ACCESS_KEY: &str = "ticked.access_token";
 /// `localStorage` key of the refresh token.
 pub const REFRESH_KEY: &str = "ticked.refresh_token";
 
+// Tokens are stored as the bare strings (not JSON-encoded, gloo-storage's default), so
+// that what sits under the keys is exactly the token the API issued.
+
+fn read(key: &str) -> Option<String> {
+    LocalStorage::raw()
+        .get_item(key)
+        .ok()
+        .flatten()
+        .filter(|v| !v.is_empty())
+}
+
+fn write(key: &str, value: &str) {
+    let _ = LocalStorage::raw().set_item(key, value);
+}
+
 /// The stored access token, if signed in.
 #[must_use]
 pub fn access_token() -> Option<String> {
-    LocalStorage::get::<String>(ACCESS_KEY).ok()
+    read(ACCESS_KEY)
 }
 
 /// The stored refresh token, if signed in.
 #[must_use]
 pub fn refresh_token() -> Option<String> {
-    LocalStorage::get::<String>(REFRESH_KEY).ok()
+    read(REFRESH_KEY)
 }
 
 /// Whether a token pair is stored (it may still be expired).
@@ -34,8 +49,8 @@ pub fn is_signed_in() -> bool {
 pub fn store(pair: &TokenPair) {
     // Refresh first: a tab that sees the new access token can then rely on the refresh
     // token beside it being the matching one.
-    let _ = LocalStorage::set(REFRESH_KEY, &pair.refresh_token);
-    let _ = LocalStorage::set(ACCESS_KEY, &pair.access_token);
+    write(REFRESH_KEY, &pair.refresh_token);
+    write(ACCESS_KEY, &pair.access_token);
 }
 
 /// Forgets both tokens: signed out here, and in every other tab through `storage` events.
@@ -44,17 +59,30 @@ pub fn clear() {
     LocalStorage::delete(REFRESH_KEY);
 }
 
-/// The `exp` claim (seconds since the epoch) of a JWT, read without verifying it: the
-/// browser only uses it to refresh a little before the server would refuse the token.
-#[must_use]
-pub fn expires_at(token: &str) -> Option<i64> {
-    #[derive(Deserialize)]
-    struct Exp {
-        exp: i64,
-    }
+/// The times a JWT carries, read without verifying it: the browser only uses them to
+/// refresh a little before the server would refuse the token.
+#[derive(Deserialize)]
+struct Times {
+    exp: i64,
+    iat: i64,
+}
+
+fn times(token: &str) -> Option<Times> {
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    serde_json::from_slice::<Exp>(&bytes).ok().map(|c| c.exp)
+    serde_json::from_slice(&bytes).ok()
+}
+
+/// The `exp` claim (seconds since the epoch) of a JWT.
+#[must_use]
+pub fn expires_at(token: &str) -> Option<i64> {
+    times(token).map(|t| t.exp)
+}
+
+/// The `iat` claim (seconds since the epoch) of a JWT.
+#[must_use]
+pub fn issued_at(token: &str) -> Option<i64> {
+    times(token).map(|t| t.iat)
 }
 
 #[cfg(test)]
@@ -65,15 +93,19 @@ mod tests {
 
     #[test]
     fn exp_is_read_from_the_payload() {
-        let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x","exp":1700000000}"#);
+        let payload = URL_SAFE_NO_PAD.encode(r#"{"sub":"x","iat":1699999100,"exp":1700000000}"#);
         assert_eq!(expires_at(&format!("h.{payload}.s")), Some(1_700_000_000));
+        assert_eq!(
+            super::issued_at(&format!("h.{payload}.s")),
+            Some(1_699_999_100)
+        );
     }
 
     #[test]
     fn anything_else_has_no_exp() {
         assert_eq!(expires_at("not-a-jwt"), None);
         assert_eq!(expires_at("a.!!!.c"), None);
-        let payload = URL_SAFE_NO_PAD.encode(r#"{"exp":"soon"}"#);
+        let payload = URL_SAFE_NO_PAD.encode(r#"{"iat":1,"exp":"soon"}"#);
         assert_eq!(expires_at(&format!("h.{payload}.s")), None);
     }
 }

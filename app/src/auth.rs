@@ -1,0 +1,244 @@
+//! The auth context: whether this tab is signed in, kept in step with the token store,
+//! with the other tabs, and with the API client's verdicts.
+//!
+//! The server cannot read `localStorage`, so it renders every page as [`SessionState::Unknown`]:
+//! a neutral placeholder, neither a sign-in prompt nor an empty todo list. The browser
+//! hydrates that same placeholder (so hydration matches), then looks at the stored tokens.
+
+use std::time::Duration;
+
+use leptos::{prelude::*, task::spawn_local};
+use leptos_router::{
+    NavigateOptions,
+    hooks::{use_location, use_navigate},
+};
+
+use crate::{
+    api::{self, refresh, tokens},
+    routes::AppRoute,
+};
+
+/// What this tab knows about the user.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SessionState {
+    /// Not known yet: rendering on the server, or hydrating.
+    Unknown,
+    SignedOut,
+    SignedIn,
+}
+
+/// The auth context, provided once by [`AuthProvider`].
+#[derive(Clone, Copy)]
+pub struct Auth {
+    state: RwSignal<SessionState>,
+    email: RwSignal<Option<String>>,
+}
+
+impl Auth {
+    /// The current state (reactive).
+    #[must_use]
+    pub fn state(&self) -> SessionState {
+        self.state.get()
+    }
+
+    /// The signed-in user's email, once loaded (reactive).
+    #[must_use]
+    pub fn email(&self) -> Option<String> {
+        self.email.get()
+    }
+
+    /// Call after signing in: tokens are stored, the app may show the user's data.
+    pub fn signed_in(&self) {
+        self.state.set(SessionState::SignedIn);
+        self.load_email();
+    }
+
+    /// Call after signing out or deleting the account: tokens are gone.
+    pub fn signed_out(&self) {
+        self.email.set(None);
+        self.state.set(SessionState::SignedOut);
+    }
+
+    fn load_email(&self) {
+        let email = self.email;
+        spawn_local(async move {
+            if let Ok(user) = api::endpoints::me().await {
+                email.set(Some(user.email));
+            }
+        });
+    }
+
+    /// Looks at the token store again (after a `storage` event, or on start).
+    fn sync_with_storage(&self) {
+        let signed_in = tokens::is_signed_in();
+        match (self.state.get_untracked(), signed_in) {
+            (SessionState::SignedIn, true) => {}
+            (_, true) => self.signed_in(),
+            (_, false) => self.signed_out(),
+        }
+    }
+}
+
+/// The auth context of the nearest [`AuthProvider`].
+///
+/// # Panics
+/// Outside an [`AuthProvider`], which [`crate::App`] puts around every page.
+#[must_use]
+pub fn use_auth() -> Auth {
+    use_context::<Auth>().expect("AuthProvider is around every page")
+}
+
+/// Where to send a user who must sign in: the sign-in page, remembering where they were.
+#[must_use]
+pub fn login_url_returning_to(here: &str) -> String {
+    let next = js_sys::encode_uri_component(here);
+    format!("{}?next={}", AppRoute::Login.path(), String::from(next))
+}
+
+/// A `next` parameter that is safe to navigate to: a path on this site, nothing else.
+#[must_use]
+pub fn safe_next(next: Option<String>) -> String {
+    next.filter(|n| n.starts_with('/') && !n.starts_with("//") && !n.starts_with("/\\"))
+        .unwrap_or_else(|| AppRoute::Todos.path().to_owned())
+}
+
+/// Provides [`Auth`] to its children and keeps it true.
+#[component]
+pub fn AuthProvider(children: Children) -> impl IntoView {
+    let auth = Auth {
+        state: RwSignal::new(SessionState::Unknown),
+        email: RwSignal::new(None),
+    };
+    provide_context(auth);
+
+    // Runs only in the browser, after hydration.
+    Effect::new(move |_| {
+        auth.sync_with_storage();
+        // The API client could not renew the tokens: this tab is signed out, and
+        // `RequireAuth` sends the user to sign in, keeping their place.
+        refresh::on_signed_out(move || auth.signed_out());
+        // Another tab signed in or out.
+        let storage = window_event_listener(leptos::ev::storage, move |event| {
+            if event.key().is_none_or(|key| key == tokens::REFRESH_KEY) {
+                auth.sync_with_storage();
+            }
+        });
+        // Refresh ahead of expiry again when the tab comes back into view.
+        let visibility = window_event_listener_untyped("visibilitychange", move |_| {
+            if page_visible() {
+                refresh_ahead_of_expiry();
+            }
+        });
+        on_cleanup(move || {
+            storage.remove();
+            visibility.remove();
+        });
+    });
+
+    // While signed in, renew the access token a little before it expires, so that most
+    // requests never meet a 401. The retry-on-401 path still covers the rest.
+    Effect::new(move |_| {
+        if auth.state.get() == SessionState::SignedIn {
+            schedule_refresh_ahead();
+        }
+    });
+
+    children()
+}
+
+/// Only tokens living at least this long are renewed ahead of time; shorter ones (tests
+/// use two seconds) would be renewed constantly.
+const MIN_LIFETIME_FOR_EARLY_REFRESH: i64 = 60;
+
+/// Seconds before `exp` at which to renew: a tenth of the lifetime, at most a minute.
+fn early_refresh_margin(lifetime: i64) -> i64 {
+    (lifetime / 10).min(60)
+}
+
+fn schedule_refresh_ahead() {
+    let Some(token) = tokens::access_token() else {
+        return;
+    };
+    let (Some(exp), Some(iat)) = (tokens::expires_at(&token), tokens::issued_at(&token)) else {
+        return;
+    };
+    let lifetime = exp - iat;
+    if lifetime < MIN_LIFETIME_FOR_EARLY_REFRESH {
+        return;
+    }
+    let now = now_seconds();
+    let delay = (exp - early_refresh_margin(lifetime) - now).max(1);
+    set_timeout(
+        move || {
+            // A later token was stored meanwhile: its own timer is running.
+            if tokens::access_token().as_ref() == Some(&token) && page_visible() {
+                refresh_ahead_of_expiry();
+            }
+        },
+        Duration::from_secs(u64::try_from(delay).unwrap_or(1)),
+    );
+}
+
+fn refresh_ahead_of_expiry() {
+    let Some(token) = tokens::access_token() else {
+        return;
+    };
+    let (Some(exp), Some(iat)) = (tokens::expires_at(&token), tokens::issued_at(&token)) else {
+        return;
+    };
+    let lifetime = exp - iat;
+    if lifetime < MIN_LIFETIME_FOR_EARLY_REFRESH
+        || exp - now_seconds() > early_refresh_margin(lifetime)
+    {
+        return;
+    }
+    spawn_local(async move {
+        if refresh::renewed_access_token(Some(token)).await.is_ok() {
+            schedule_refresh_ahead();
+        }
+    });
+}
+
+fn page_visible() -> bool {
+    document().visibility_state() == web_sys::VisibilityState::Visible
+}
+
+fn now_seconds() -> i64 {
+    // Whole seconds are plenty for scheduling; f64 milliseconds are exact up to 2^53.
+    #[allow(clippy::cast_possible_truncation)]
+    let seconds = (js_sys::Date::now() / 1000.0) as i64;
+    seconds
+}
+
+/// Shows `children` only to a signed-in user; sends anyone else to sign in, with a way
+/// back. Until the browser knows, it shows a neutral placeholder.
+#[component]
+pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
+    let auth = use_auth();
+    let navigate = use_navigate();
+    let location = use_location();
+    Effect::new(move |_| {
+        let path = location.pathname.get_untracked();
+        // While the router is already leaving for the sign-in page, stay out of its way.
+        if auth.state() == SessionState::SignedOut && !path.starts_with(AppRoute::Login.path()) {
+            let search = location.search.get_untracked();
+            let query = if search.is_empty() {
+                String::new()
+            } else {
+                format!("?{search}")
+            };
+            let here = format!("{path}{query}{}", location.hash.get_untracked());
+            navigate(
+                &login_url_returning_to(&here),
+                NavigateOptions {
+                    replace: true,
+                    ..NavigateOptions::default()
+                },
+            );
+        }
+    });
+    move || match auth.state() {
+        SessionState::SignedIn => children().into_any(),
+        _ => view! { <p class="placeholder" aria-busy="true">"Loading…"</p> }.into_any(),
+    }
+}

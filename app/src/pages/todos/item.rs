@@ -1,0 +1,87 @@
+//! One row of the list: view it, toggle it, destroy it, or double-click to edit it.
+
+use leptos::{ev, html, prelude::*};
+
+use super::store::{Item, TodoStore};
+use crate::domain::TodoTitle;
+
+#[component]
+pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
+    let key = item.key;
+    let editing = RwSignal::new(false);
+    // Escape ends editing without saving; the blur that follows must not save either.
+    let cancelled = StoredValue::new(false);
+    let edit = NodeRef::<html::Input>::new();
+    let original = item.title.clone();
+
+    let start_editing = move |_| {
+        cancelled.set_value(false);
+        editing.set(true);
+        request_animation_frame(move || {
+            if let Some(input) = edit.get_untracked() {
+                let _ = input.focus();
+                let length = u32::try_from(input.value().len()).unwrap_or(0);
+                let _ = input.set_selection_range(length, length);
+            }
+        });
+    };
+    let finish = {
+        let original = original.clone();
+        move || {
+            if !editing.get_untracked() || cancelled.get_value() {
+                return;
+            }
+            editing.set(false);
+            let Some(input) = edit.get_untracked() else {
+                return;
+            };
+            match TodoTitle::parse(&input.value()) {
+                // An emptied title removes the todo (app-spec: "If it's empty the todo
+                // should instead be destroyed").
+                Err(_) if input.value().trim().is_empty() => store.remove(key),
+                Err(_) => input.set_value(&original),
+                Ok(title) if title.as_str() != original => store.rename(key, title.into_inner()),
+                Ok(_) => {}
+            }
+        }
+    };
+    let on_edit_key = {
+        let finish = finish.clone();
+        let original = original.clone();
+        move |event: ev::KeyboardEvent| match event.key().as_str() {
+            "Enter" => finish(),
+            "Escape" => {
+                cancelled.set_value(true);
+                if let Some(input) = edit.get_untracked() {
+                    input.set_value(&original);
+                }
+                editing.set(false);
+            }
+            _ => {}
+        }
+    };
+
+    view! {
+        <li class:completed=item.completed class:editing=move || editing.get()>
+            <div class="view">
+                <input
+                    class="toggle"
+                    type="checkbox"
+                    aria-label="Toggle"
+                    prop:checked=item.completed
+                    on:change=move |_| store.set_completed(key, !item.completed)
+                />
+                <label on:dblclick=start_editing>{item.title.clone()}</label>
+                <button class="destroy" aria-label="Delete" on:click=move |_| store.remove(key)></button>
+            </div>
+            <input
+                class="edit"
+                aria-label="Edit"
+                node_ref=edit
+                prop:value=original
+                on:keydown=on_edit_key
+                on:blur=move |_| finish()
+            />
+        </li>
+    }
+}

@@ -14,7 +14,7 @@ export RUSTUP_AUTO_INSTALL := 1
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_TARGET := wasm32-unknown-unknown
 
-.PHONY: help setup run watch build test lint unit e2e fmt
+.PHONY: help setup run watch build test lint unit e2e fmt screenshots
 
 help:
 	@echo "make run     build and serve Ticked on http://127.0.0.1:3000"
@@ -64,3 +64,7 @@ e2e:
 
 fmt:
 	cargo fmt --all
+
+# Retakes the README's screenshots (docs/screenshot-*.png) from the real app.
+screenshots: build
+	cd end2end && UPDATE_SCREENSHOTS=1 TICKED_BIN="$(TARGET_DIR)/release/ticked" npx playwright test screenshots.spec.ts

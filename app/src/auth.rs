@@ -217,10 +217,13 @@ pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
     let navigate = use_navigate();
     let location = use_location();
+    let guarded_path = location.pathname.get_untracked();
     Effect::new(move |_| {
         let path = location.pathname.get_untracked();
-        // While the router is already leaving for the sign-in page, stay out of its way.
-        if auth.state() == SessionState::SignedOut && !path.starts_with(AppRoute::Login.path()) {
+        // Only while this page is the one shown: a page that signed the user out and is
+        // already on its way elsewhere (to sign-in, or to register after deleting the
+        // account) must not be overtaken by this redirect.
+        if auth.state() == SessionState::SignedOut && path == guarded_path {
             let search = location.search.get_untracked();
             let query = if search.is_empty() {
                 String::new()

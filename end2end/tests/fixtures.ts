@@ -30,6 +30,11 @@ export function watchConsole(page: Page, problems: string[]) {
   page.on('pageerror', (error) => problems.push(`uncaught: ${error.message}`));
 }
 
+/** Drops the console lines a test provoked on purpose (a refused request, say). */
+export function forgive(problems: string[], expected: RegExp) {
+  problems.splice(0, problems.length, ...problems.filter((p) => !expected.test(p)));
+}
+
 /** Waits until the WASM bundle has hydrated the server-rendered page. */
 export async function waitForHydration(page: Page) {
   await expect(page.locator('.app[data-hydrated="true"]')).toBeAttached();

@@ -133,3 +133,22 @@ test('sign-in errors are shown and the form keeps working', async ({ page }) => 
   await signIn(page, { email: 'nobody@example.com', password: 'wrong-password' });
   await expect(page.getByRole('alert')).toHaveText('Incorrect email or password.');
 });
+
+test('the keyboard alone can edit and delete a todo', async ({ page }) => {
+  await signUp(page);
+  await addTodos(page, 'keyboard', 'other');
+  const first = page.locator('.todo-list li').nth(0);
+  await first.locator('label').focus();
+  await page.keyboard.press('Enter');
+  await expect(first).toHaveClass(/editing/);
+  await page.keyboard.press('End');
+  await page.keyboard.type(' only');
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.todo-list li label').first()).toHaveText('keyboard only');
+  await page.locator('.todo-list li').nth(0).locator('.toggle').focus();
+  await page.keyboard.press('Tab');
+  await page.keyboard.press('Tab');
+  await expect(page.locator('.todo-list li').nth(0).locator('.destroy')).toBeFocused();
+  await page.keyboard.press('Enter');
+  await expect(page.locator('.todo-list li label')).toHaveText(['other']);
+});

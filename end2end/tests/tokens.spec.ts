@@ -85,8 +85,10 @@ test('a session revoked from outside sends the next action to sign-in, and back'
   const { refresh } = await storedTokens(context, short);
   const revoked = await request.post(`${short}/api/v1/logout`, { data: { refresh_token: refresh } });
   expect(revoked.status(), await revoked.text()).toBe(204);
+  const refreshes = countRefreshes(page);
   await addTodos(page, 'after revocation');
   await expect(page).toHaveURL(/\/login\?next=%2Factive/);
+  expect(refreshes.requests, 'a revoked session is not worth a refresh').toBe(0);
   await signIn(page, user);
   await expect(page).toHaveURL(`${short}/active`);
   await expect(page.locator('.todo-list li label').first()).toHaveText('mine');

@@ -14,7 +14,7 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
     let edit = NodeRef::<html::Input>::new();
     let original = item.title.clone();
 
-    let start_editing = move |_| {
+    let start_editing = move || {
         cancelled.set_value(false);
         editing.set(true);
         request_animation_frame(move || {
@@ -71,7 +71,18 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
                     prop:checked=item.completed
                     on:change=move |_| store.set_completed(key, !item.completed)
                 />
-                <label on:dblclick=start_editing>{item.title.clone()}</label>
+                // Focusable, with Enter to edit, so the keyboard can do what double-click does.
+                <label
+                    tabindex="0"
+                    on:dblclick=move |_| start_editing()
+                    on:keydown=move |event: ev::KeyboardEvent| {
+                        if event.key() == "Enter" {
+                            start_editing();
+                        }
+                    }
+                >
+                    {item.title.clone()}
+                </label>
                 <button class="destroy" aria-label="Delete" on:click=move |_| store.remove(key)></button>
             </div>
             <input

@@ -10,6 +10,8 @@ const bin = process.env.TICKED_BIN ?? path.join(root, 'target/release/ticked');
 const port = Number(process.env.E2E_PORT ?? 3100);
 // A second server whose access tokens live two seconds, for the token-path tests.
 const shortPort = port + 1;
+// A third whose access tokens live a minute: long enough to be renewed ahead of expiry.
+const minutePort = port + 2;
 const baseURL = `http://127.0.0.1:${port}`;
 
 function server(serverPort: number, env: Record<string, string> = {}) {
@@ -33,6 +35,7 @@ function server(serverPort: number, env: Record<string, string> = {}) {
 }
 
 process.env.SHORT_TOKENS_URL = `http://127.0.0.1:${shortPort}`;
+process.env.MINUTE_TOKENS_URL = `http://127.0.0.1:${minutePort}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -64,5 +67,6 @@ export default defineConfig({
   webServer: [
     server(port),
     server(shortPort, { ACCESS_TOKEN_TTL_SECONDS: '2', REFRESH_REUSE_GRACE_SECONDS: '0' }),
+    server(minutePort, { ACCESS_TOKEN_TTL_SECONDS: '60' }),
   ],
 });

@@ -152,3 +152,23 @@ test('the keyboard alone can edit and delete a todo', async ({ page }) => {
   await page.keyboard.press('Enter');
   await expect(page.locator('.todo-list li label')).toHaveText(['other']);
 });
+
+test('leaving while a change is still on its way is held until it is saved', async ({ page }) => {
+  await signUp(page);
+  // Slow the server's answer down, so the write is surely still pending at the reload.
+  await page.route('**/api/v1/todos', async (route) => {
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  });
+  const asked = page.waitForEvent('dialog');
+  await addTodos(page, 'typed just before leaving');
+  await page.evaluate(() => setTimeout(() => location.reload(), 0));
+  const dialog = await asked;
+  expect(dialog.type()).toBe('beforeunload');
+  await dialog.dismiss();
+  await settled(page);
+  await page.unroute('**/api/v1/todos');
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.locator('.todo-list li label')).toHaveText(['typed just before leaving']);
+});

@@ -1,6 +1,6 @@
-// The token paths of the API client, against a server whose access tokens live two
-// seconds (plus the server's five seconds of clock leeway) and whose refresh tokens have no
-// reuse grace, so any double refresh would show as a sign-out.
+// The token paths of the API client and how tabs keep in step. Most run against a server
+// whose access tokens live two seconds (plus the server's five seconds of clock leeway) and
+// whose refresh tokens have no reuse grace, so any double refresh would show as a sign-out.
 import { Page } from '@playwright/test';
 import { test, expect, signUp, addTodos, settled, signIn, storedTokens, waitForHydration } from './fixtures';
 
@@ -124,4 +124,18 @@ test('a visible tab renews a one-minute token before it expires, with no request
   await addTodos(page, 'after renewal');
   await expect(page.locator('.todo-list li label')).toHaveText(['after renewal']);
   expect(failures, 'no request met an expired token').toEqual([]);
+});
+
+test('signing in shows in the other tabs', async ({ page, context }) => {
+  const user = await signUp(page);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await expect(page).toHaveURL(/\/login/);
+  const other = await context.newPage();
+  await other.goto('/login');
+  await waitForHydration(other);
+  await expect(other.getByRole('link', { name: 'Sign in' })).toBeVisible();
+  await signIn(page, user);
+  await expect(page.locator('.new-todo')).toBeVisible();
+  await expect(other.getByRole('button', { name: 'Sign out' })).toBeVisible();
+  await expect(other.getByRole('link', { name: user.email })).toBeVisible();
 });

@@ -1,7 +1,7 @@
 //! Parts shared by several pages.
 
+mod field;
 mod header;
-mod password_form;
 
+pub use field::{Field, FieldInput};
 pub use header::Header;
-pub use password_form::{Field, FieldInput};

@@ -2,6 +2,7 @@
 #
 #   make run    build and serve the app on http://127.0.0.1:3000 (SQLite under ./data)
 #   make test   every check and test; exits non-zero if anything fails
+#   make bench  the benchmarks of BENCHMARKS.md (bench/run)
 #
 # Both install what they need first (scripts/setup.sh), and skip what is already there.
 
@@ -14,12 +15,13 @@ export RUSTUP_AUTO_INSTALL := 1
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_TARGET := wasm32-unknown-unknown
 
-.PHONY: help setup run watch build test lint unit e2e fmt screenshots
+.PHONY: help setup run watch build test lint unit e2e fmt screenshots bench
 
 help:
 	@echo "make run     build and serve Ticked on http://127.0.0.1:3000"
 	@echo "make test    formatting, clippy, unit, integration and browser tests"
 	@echo "make watch   development server with live reload (cargo leptos watch)"
+	@echo "make bench   benchmarks: release builds under load, printed as a table"
 
 setup:
 	scripts/setup.sh
@@ -43,13 +45,13 @@ lint:
 	@echo "==> rustfmt"
 	cargo fmt --all -- --check
 	@echo "==> clippy (server side)"
-	cargo clippy -p ticked -p app -p migration --all-targets -- -D warnings
+	cargo clippy -p ticked -p app -p migration -p ticked-bench --all-targets -- -D warnings
 	@echo "==> clippy (browser side)"
 	cargo clippy -p frontend -p app --target $(WASM_TARGET) -- -D warnings
 
 unit:
 	@echo "==> unit and integration tests (SQLite)"
-	cargo test -p ticked -p app -p migration
+	cargo test -p ticked -p app -p migration -p ticked-bench
 	@if [[ -n "$${TEST_DATABASE_URL:-}" ]]; then \
 		echo "==> integration tests (PostgreSQL at $${TEST_DATABASE_URL})"; \
 		scripts/drop-test-databases.sh "$$TEST_DATABASE_URL"; \
@@ -61,6 +63,10 @@ unit:
 e2e:
 	@echo "==> browser tests (release build, headless Chromium)"
 	cd end2end && TICKED_BIN="$(TARGET_DIR)/release/ticked" npx playwright test
+
+# Every scenario on SQLite and (when it answers) PostgreSQL; see BENCHMARKS.md.
+bench:
+	bench/run
 
 fmt:
 	cargo fmt --all

@@ -1,0 +1,126 @@
+//! Setting the stage through Ticked's own API: the users and todos each scenario needs.
+
+use serde::Deserialize;
+use serde_json::json;
+
+use crate::BenchError;
+
+/// A signed-up user and a session of theirs.
+#[derive(Clone, Debug)]
+pub struct User {
+    pub id: String,
+    pub email: String,
+    pub password: String,
+    pub access_token: String,
+    pub refresh_token: String,
+}
+
+#[derive(Deserialize)]
+struct Created {
+    id: String,
+}
+
+#[derive(Deserialize)]
+struct TokenPair {
+    access_token: String,
+    refresh_token: String,
+}
+
+/// Talks to one server.
+pub struct Api {
+    client: reqwest::Client,
+    base_url: String,
+}
+
+impl Api {
+    pub fn new(base_url: &str) -> Self {
+        Self {
+            client: reqwest::Client::new(),
+            base_url: base_url.to_owned(),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}/api/v1{path}", self.base_url)
+    }
+
+    /// Signs up `bench-<name>@example.com` and logs in.
+    ///
+    /// # Errors
+    /// [`BenchError`] if the server refuses either.
+    pub async fn sign_up(&self, name: &str) -> Result<User, BenchError> {
+        let email = format!("bench-{name}@example.com");
+        let password = format!("correct horse battery {name}");
+        let created: Created = self
+            .client
+            .post(self.url("/users"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        let pair: TokenPair = self
+            .client
+            .post(self.url("/login"))
+            .json(&json!({ "email": email, "password": password }))
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok(User {
+            id: created.id,
+            email,
+            password,
+            access_token: pair.access_token,
+            refresh_token: pair.refresh_token,
+        })
+    }
+
+    /// Creates `count` todos for `user`, one request each; returns their ids.
+    ///
+    /// # Errors
+    /// [`BenchError`] if the server refuses one.
+    pub async fn create_todos(&self, user: &User, count: usize) -> Result<Vec<String>, BenchError> {
+        let mut ids = Vec::with_capacity(count);
+        for n in 1..=count {
+            let created: Created = self
+                .client
+                .post(self.url("/todos"))
+                .bearer_auth(&user.access_token)
+                .json(&json!({ "title": format!("Todo number {n}"), "completed": n % 3 == 0 }))
+                .send()
+                .await?
+                .error_for_status()?
+                .json()
+                .await?;
+            ids.push(created.id);
+        }
+        Ok(ids)
+    }
+
+    /// How many todos `GET /todos?limit=…` returns for `user`: checks that a page is
+    /// what the scenario thinks it is before it is measured.
+    ///
+    /// # Errors
+    /// [`BenchError`] if the server refuses the request.
+    pub async fn count_page(&self, user: &User, query: &str) -> Result<(usize, u64), BenchError> {
+        #[derive(Deserialize)]
+        struct Page {
+            items: Vec<serde_json::Value>,
+            active_count: u64,
+            completed_count: u64,
+        }
+        let page: Page = self
+            .client
+            .get(self.url(&format!("/todos{query}")))
+            .bearer_auth(&user.access_token)
+            .send()
+            .await?
+            .error_for_status()?
+            .json()
+            .await?;
+        Ok((page.items.len(), page.active_count + page.completed_count))
+    }
+}

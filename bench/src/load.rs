@@ -26,7 +26,7 @@ impl Settings {
         Self {
             connections: 32,
             threads: 1,
-            duration: Duration::from_secs(if quick { 1 } else { 10 }),
+            duration: Duration::from_secs(if quick { 2 } else { 10 }),
             warmup: Duration::from_secs(if quick { 0 } else { 2 }),
         }
     }

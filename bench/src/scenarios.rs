@@ -73,7 +73,7 @@ pub async fn run(
     let url = server.base_url.as_str();
     let api = Api::new(url);
     let mut table = Table {
-        url,
+        server: &server,
         rows: Vec::new(),
     };
 
@@ -120,6 +120,7 @@ pub async fn run(
     let readers = settings.with_connections(READERS);
     table.measure("6a. GET /todos, quiet", &readers, &read_list)?;
     eprintln!("    6b. GET /todos, {LOGIN_CLIENTS} clients logging in");
+    server.wait_until_idle();
     let (reads, logins) = load::run_beside(
         (&readers, url, &read_list),
         (&settings.with_connections(LOGIN_CLIENTS), url, &login),
@@ -181,7 +182,7 @@ pub async fn run(
 
 /// The rows measured so far against one server.
 struct Table<'a> {
-    url: &'a str,
+    server: &'a Server,
     rows: Vec<Row>,
 }
 
@@ -193,7 +194,8 @@ impl Table<'_> {
         request: &Request,
     ) -> Result<(), BenchError> {
         eprintln!("    {label}");
-        let outcome = load::run(settings, self.url, request)?;
+        self.server.wait_until_idle();
+        let outcome = load::run(settings, &self.server.base_url, request)?;
         self.push(label.to_owned(), settings.connections, outcome);
         Ok(())
     }

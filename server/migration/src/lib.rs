@@ -10,6 +10,7 @@ mod m20261126_000001_create_users;
 mod m20261126_000002_create_sessions;
 mod m20261126_000003_create_todos;
 mod m20261126_000004_create_login_failures;
+mod m20261129_000005_create_todo_counts;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -22,6 +23,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000002_create_sessions::Migration),
             Box::new(m20261126_000003_create_todos::Migration),
             Box::new(m20261126_000004_create_login_failures::Migration),
+            Box::new(m20261129_000005_create_todo_counts::Migration),
         ]
     }
 }

@@ -6,10 +6,14 @@
 //! storage cheat sheet describes; the pepper is a server secret, so a stolen database alone
 //! is not enough to test guesses.
 //!
-//! bcrypt is slow on purpose (about 0.3 s at cost 12), so it runs on tokio's blocking pool
-//! and never stalls the async workers that serve other requests.
+//! bcrypt is slow on purpose (about 0.2 s at cost 12), so it never runs on the async
+//! workers: it has a [`HashingPool`] of its own, as many threads as cores, at a lower
+//! scheduling priority than the workers. Before it, each login took a thread of tokio's
+//! blocking pool, which grows to 512: a storm of 32 logins meant 32 runnable bcrypt threads
+//! beside 2 async workers, and every other request waited its turn among them (the
+//! benchmark's scenario 6 measured reads 100 times slower; `BENCHMARKS.md`).
 
-use std::sync::Arc;
+use std::{future::Future, sync::Arc};
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
@@ -35,6 +39,7 @@ pub struct PasswordHasher {
     /// A real hash of a random password, verified against when an email is unknown so
     /// that a failed login takes as long whether or not the account exists.
     dummy_hash: Arc<str>,
+    pool: HashingPool,
 }
 
 impl std::fmt::Debug for PasswordHasher {
@@ -46,21 +51,25 @@ impl std::fmt::Debug for PasswordHasher {
 }
 
 impl PasswordHasher {
-    /// Builds the hasher, computing its dummy hash (one bcrypt, on the blocking pool).
+    /// Builds the hasher and its thread pool, and computes its dummy hash.
     ///
     /// # Errors
-    /// An [`ApiError::Internal`] if bcrypt fails, which only an invalid cost can cause.
+    /// An [`ApiError::Internal`] if the pool's threads cannot start or bcrypt fails,
+    /// which only an invalid cost can cause.
     pub async fn new(settings: &PasswordSettings) -> Result<Self, ApiError> {
+        let pool = HashingPool::new()?;
         let pepper = Arc::new(settings.pepper.expose().to_vec());
         let cost = settings.bcrypt_cost;
         let dummy_input = prehash(&pepper, uuid::Uuid::new_v4().to_string().as_bytes());
-        let dummy_hash = blocking(move || bcrypt::hash(dummy_input, cost))
+        let dummy_hash = pool
+            .run(move || bcrypt::hash(dummy_input, cost))
             .await?
             .map_err(|e| ApiError::Internal(format!("bcrypt: {e}")))?;
         Ok(Self {
             pepper,
             cost,
             dummy_hash: dummy_hash.into(),
+            pool,
         })
     }
 
@@ -71,7 +80,8 @@ impl PasswordHasher {
     pub async fn hash(&self, password: &str) -> Result<PasswordHash, ApiError> {
         let input = prehash(&self.pepper, password.as_bytes());
         let cost = self.cost;
-        blocking(move || bcrypt::hash(input, cost))
+        self.pool
+            .run(move || bcrypt::hash(input, cost))
             .await?
             .map(PasswordHash)
             .map_err(|e| ApiError::Internal(format!("bcrypt: {e}")))
@@ -85,7 +95,7 @@ impl PasswordHasher {
     pub async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<bool, ApiError> {
         let input = prehash(&self.pepper, password.as_bytes());
         let hash = hash.0.clone();
-        let verified = blocking(move || bcrypt::verify(input, &hash)).await?;
+        let verified = self.pool.run(move || bcrypt::verify(input, &hash)).await?;
         Ok(verified.unwrap_or_else(|e| {
             tracing::error!(error = %e, "stored password hash is unreadable");
             false
@@ -109,17 +119,78 @@ fn prehash(pepper: &[u8], password: &[u8]) -> String {
     STANDARD.encode(mac.finalize().into_bytes())
 }
 
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> T + Send + 'static,
-) -> Result<T, ApiError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| ApiError::Internal(format!("password hashing task failed: {e}")))
+/// The threads that run bcrypt, one per core, first in first out.
+///
+/// They run at nice 10, so the kernel lets an async worker preempt them: under a login
+/// storm the other requests keep most of the CPU they need, and the logins get the rest.
+/// Logins then queue for a thread instead of all running at once, which costs them
+/// nothing (the cores were the limit either way) and bounds the threads to the cores.
+#[derive(Clone)]
+struct HashingPool {
+    threads: Arc<rayon::ThreadPool>,
+}
+
+/// How much lower than the async workers the hashing threads run (0 is normal, 19 least).
+const HASHING_NICENESS: libc::c_int = 10;
+
+impl HashingPool {
+    fn new() -> Result<Self, ApiError> {
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        rayon::ThreadPoolBuilder::new()
+            .num_threads(cores)
+            .thread_name(|i| format!("bcrypt-{i}"))
+            .start_handler(|_| lower_this_threads_priority())
+            .build()
+            .map(|pool| Self {
+                threads: Arc::new(pool),
+            })
+            .map_err(|e| ApiError::Internal(format!("password hashing threads: {e}")))
+    }
+
+    /// Queues `work` at once; the future resolves to its result. If the future is
+    /// dropped first (the client hung up), the work is skipped when its turn comes, so a
+    /// storm of abandoned logins does not keep the cores busy after it.
+    fn run<T, F>(&self, work: F) -> impl Future<Output = Result<T, ApiError>> + use<T, F>
+    where
+        T: Send + 'static,
+        F: FnOnce() -> T + Send + 'static,
+    {
+        let (sender, receiver) = tokio::sync::oneshot::channel();
+        self.threads.spawn_fifo(move || {
+            if !sender.is_closed() {
+                let _ = sender.send(work());
+            }
+        });
+        async move {
+            receiver
+                .await
+                .map_err(|_| ApiError::Internal("password hashing thread stopped".to_owned()))
+        }
+    }
+}
+
+/// Sets the calling thread's nice value to [`HASHING_NICENESS`]. On Linux the nice value
+/// belongs to a thread, and `who = 0` names the calling one. Raising it needs no
+/// privilege; if it fails anyway, hashing still works, only at normal priority.
+fn lower_this_threads_priority() {
+    #[cfg(target_os = "linux")]
+    // SAFETY: setpriority(2) only reads its integer arguments.
+    unsafe {
+        libc::setpriority(libc::PRIO_PROCESS, 0, HASHING_NICENESS);
+    }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::{PasswordHasher, prehash};
+    use std::{
+        sync::{
+            Arc,
+            atomic::{AtomicBool, Ordering},
+        },
+        time::Duration,
+    };
+
+    use super::{HashingPool, PasswordHasher, prehash};
     use crate::config::{PasswordSettings, Secret};
 
     async fn hasher() -> PasswordHasher {
@@ -162,5 +233,65 @@ mod tests {
         .unwrap();
         let hash = hasher.hash("correct horse").await.unwrap();
         assert!(!other.verify("correct horse", &hash).await.unwrap());
+    }
+
+    #[cfg(target_os = "linux")]
+    #[tokio::test]
+    async fn hashing_runs_below_the_async_workers_priority() {
+        let pool = HashingPool::new().unwrap();
+        // SAFETY: getpriority(2) only reads its integer arguments.
+        let nice = pool
+            .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+            .await
+            .unwrap();
+        assert_eq!(nice, super::HASHING_NICENESS);
+    }
+
+    #[tokio::test]
+    async fn work_whose_caller_gave_up_is_skipped() {
+        let pool = HashingPool::new().unwrap();
+        let cores = std::thread::available_parallelism().map_or(1, usize::from);
+        // Occupy every thread until we say so, so the next job has to wait its turn.
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Arc::new(std::sync::Mutex::new(held));
+        let busy: Vec<_> = (0..cores)
+            .map(|_| {
+                let held = Arc::clone(&held);
+                pool.run(move || {
+                    let _ = held.lock().unwrap().recv();
+                })
+            })
+            .collect();
+        let ran = Arc::new(AtomicBool::new(false));
+        let abandoned = pool.run({
+            let ran = Arc::clone(&ran);
+            move || ran.store(true, Ordering::SeqCst)
+        });
+        drop(abandoned);
+        for _ in 0..cores {
+            release.send(()).unwrap();
+        }
+        for job in busy {
+            job.await.unwrap();
+        }
+        // One job per thread that none can finish before all have started: every thread
+        // has then finished what it took before, the abandoned job included (first in,
+        // first out).
+        let fence = Arc::new(std::sync::Barrier::new(cores));
+        let fenced: Vec<_> = (0..cores)
+            .map(|_| {
+                let fence = Arc::clone(&fence);
+                pool.run(move || {
+                    fence.wait();
+                })
+            })
+            .collect();
+        for job in fenced {
+            tokio::time::timeout(Duration::from_secs(5), job)
+                .await
+                .unwrap()
+                .unwrap();
+        }
+        assert!(!ran.load(Ordering::SeqCst));
     }
 }

@@ -6,4 +6,5 @@
 pub mod login_failure;
 pub mod session;
 pub mod todo;
+pub mod todo_count;
 pub mod user;

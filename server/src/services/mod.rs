@@ -1,5 +1,6 @@
 //! The service layer: plain functions over a database connection, called by the routes.
 //! They know nothing of HTTP beyond returning [`crate::error::ApiError`].
 
+pub mod todo_counts;
 pub mod todos;
 pub mod users;

@@ -1,11 +1,12 @@
 //! Todos. Every query is scoped by the owner: a todo of another user is, to the caller,
-//! a todo that does not exist.
+//! a todo that does not exist. Every write also adjusts the owner's counts
+//! ([`todo_counts`]) in the same transaction.
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    TransactionSession, TransactionTrait, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -14,6 +15,7 @@ use app::{
     dto::{self, StatusFilter},
 };
 
+use super::todo_counts::{self, Delta};
 use crate::{db, entities::todo, error::ApiError};
 
 /// The largest page a client may ask for, and the default.
@@ -65,7 +67,8 @@ impl Cursor {
 /// One page of the user's todos, oldest first, with counts over all of them.
 ///
 /// Keyset pagination on `(created_at, id)`, served by the `(user_id, [completed,]
-/// created_at, id)` indexes: a page costs the same however far into the list it is.
+/// created_at, id)` indexes, and counts read from `todo_counts`: a page costs the same
+/// however long the list is and however far into it the page lies.
 ///
 /// # Errors
 /// [`ApiError::Database`] if a query fails.
@@ -112,7 +115,7 @@ pub async fn list(
     } else {
         None
     };
-    let (active_count, completed_count) = counts(db, user).await?;
+    let (active_count, completed_count) = todo_counts::read(db, user).await?;
     Ok(dto::TodoList {
         items: rows.into_iter().map(Into::into).collect(),
         active_count,
@@ -121,33 +124,13 @@ pub async fn list(
     })
 }
 
-/// How many of the user's todos are active and how many completed.
-async fn counts(db: &impl ConnectionTrait, user: Uuid) -> Result<(u64, u64), ApiError> {
-    let groups: Vec<(bool, i64)> = todo::Entity::find()
-        .select_only()
-        .column(todo::Column::Completed)
-        .column_as(todo::Column::Id.count(), "count")
-        .filter(todo::Column::UserId.eq(user))
-        .group_by(todo::Column::Completed)
-        .into_tuple()
-        .all(db)
-        .await?;
-    let count_of = |completed: bool| {
-        groups
-            .iter()
-            .find(|(c, _)| *c == completed)
-            .map_or(0, |(_, n)| u64::try_from(*n).unwrap_or(0))
-    };
-    Ok((count_of(false), count_of(true)))
-}
-
 /// Adds a todo at the end of the user's list.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the insert fails.
 #[tracing::instrument(skip(db))]
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
     user: Uuid,
     title: TodoTitle,
     completed: bool,
@@ -161,9 +144,12 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
+    let transaction = db.begin().await?;
     todo::Entity::insert(todo::ActiveModel::from(model.clone()))
-        .exec_without_returning(db)
+        .exec_without_returning(&transaction)
         .await?;
+    todo_counts::add(&transaction, user, Delta::of(completed, 1)).await?;
+    transaction.commit().await?;
     Ok(model.into())
 }
 
@@ -187,53 +173,98 @@ pub struct TodoChanges {
     pub completed: Option<bool>,
 }
 
-/// Changes only the given fields, in one `UPDATE` that names only them: two concurrent
+/// Changes only the given fields, in `UPDATE`s that name only them: two concurrent
 /// PATCHes of different fields both stick.
 ///
+/// A change of status must move the owner's counts exactly when the status really
+/// changes, even while other PATCHes of the same todo run. So the status is written
+/// only by conditional statements: one that flips it where it differs (and moves the
+/// counts), or one that touches the todo while it already has it. Whichever matches holds
+/// the row until commit; if neither does, a concurrent PATCH flipped it in between, and
+/// we try again.
+///
 /// # Errors
-/// [`ApiError::NotFound`] when the user has no todo with this id.
+/// [`ApiError::NotFound`] when the user has no todo with this id, and
+/// [`ApiError::Conflict`] in the unlikely case that other writers keep flipping it.
 #[tracing::instrument(skip(db))]
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
     user: Uuid,
     id: Uuid,
     changes: TodoChanges,
 ) -> Result<dto::Todo, ApiError> {
-    if changes.title.is_some() || changes.completed.is_some() {
-        let mut update = todo::Entity::update_many()
+    let title = changes.title.map(TodoTitle::into_inner);
+    let transaction = db.begin().await?;
+    let this_todo = || {
+        let update = todo::Entity::update_many()
             .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
             .filter(todo::Column::Id.eq(id))
             .filter(todo::Column::UserId.eq(user));
-        if let Some(title) = changes.title {
-            update = update.col_expr(todo::Column::Title, Expr::value(title.into_inner()));
+        match &title {
+            Some(title) => update.col_expr(todo::Column::Title, Expr::value(title.clone())),
+            None => update,
         }
-        if let Some(completed) = changes.completed {
-            update = update.col_expr(todo::Column::Completed, Expr::value(completed));
+    };
+    if let Some(completed) = changes.completed {
+        let mut attempts = 0;
+        loop {
+            let flipped = this_todo()
+                .col_expr(todo::Column::Completed, Expr::value(completed))
+                .filter(todo::Column::Completed.ne(completed))
+                .exec(&transaction)
+                .await?
+                .rows_affected;
+            if flipped > 0 {
+                todo_counts::add(&transaction, user, Delta::moved(completed, 1)).await?;
+                break;
+            }
+            let touched = this_todo()
+                .filter(todo::Column::Completed.eq(completed))
+                .exec(&transaction)
+                .await?
+                .rows_affected;
+            if touched > 0 {
+                break;
+            }
+            // Dropping the transaction on the way out rolls it back.
+            get(&transaction, user, id).await?;
+            attempts += 1;
+            if attempts == MAX_STATUS_ATTEMPTS {
+                return Err(ApiError::Conflict(
+                    "the todo kept changing while it was being updated; try again".to_owned(),
+                ));
+            }
         }
-        if update.exec(db).await?.rows_affected == 0 {
-            return Err(ApiError::NotFound);
-        }
+    } else if title.is_some() && this_todo().exec(&transaction).await?.rows_affected == 0 {
+        return Err(ApiError::NotFound);
     }
-    get(db, user, id).await
+    let todo = get(&transaction, user, id).await?;
+    transaction.commit().await?;
+    Ok(todo)
 }
+
+/// How often [`update`] tries to set a status that concurrent PATCHes keep flipping.
+const MAX_STATUS_ATTEMPTS: u32 = 5;
 
 /// Deletes one of the user's todos.
 ///
 /// # Errors
 /// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db))]
-pub async fn delete(db: &impl ConnectionTrait, user: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(db: &impl TransactionTrait, user: Uuid, id: Uuid) -> Result<(), ApiError> {
+    let transaction = db.begin().await?;
+    // RETURNING tells which status the deleted todo had, as of the delete itself.
     let deleted = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
         .filter(todo::Column::UserId.eq(user))
-        .exec(db)
-        .await?
-        .rows_affected;
-    if deleted == 0 {
-        Err(ApiError::NotFound)
-    } else {
-        Ok(())
-    }
+        .exec_with_returning(&transaction)
+        .await?;
+    let Some(todo) = deleted.first() else {
+        return Err(ApiError::NotFound);
+    };
+    todo_counts::add(&transaction, user, Delta::of(todo.completed, -1)).await?;
+    transaction.commit().await?;
+    Ok(())
 }
 
 /// Marks all of the user's todos completed (or not); returns how many changed.
@@ -242,18 +273,22 @@ pub async fn delete(db: &impl ConnectionTrait, user: Uuid, id: Uuid) -> Result<(
 /// [`ApiError::Database`] if the update fails.
 #[tracing::instrument(skip(db))]
 pub async fn set_all_completed(
-    db: &impl ConnectionTrait,
+    db: &impl TransactionTrait,
     user: Uuid,
     completed: bool,
 ) -> Result<u64, ApiError> {
-    Ok(todo::Entity::update_many()
+    let transaction = db.begin().await?;
+    let changed = todo::Entity::update_many()
         .col_expr(todo::Column::Completed, Expr::value(completed))
         .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
         .filter(todo::Column::UserId.eq(user))
         .filter(todo::Column::Completed.ne(completed))
-        .exec(db)
+        .exec(&transaction)
         .await?
-        .rows_affected)
+        .rows_affected;
+    todo_counts::add(&transaction, user, Delta::moved(completed, count(changed))).await?;
+    transaction.commit().await?;
+    Ok(changed)
 }
 
 /// Deletes the user's completed todos; returns how many.
@@ -261,13 +296,22 @@ pub async fn set_all_completed(
 /// # Errors
 /// [`ApiError::Database`] if the delete fails.
 #[tracing::instrument(skip(db))]
-pub async fn delete_completed(db: &impl ConnectionTrait, user: Uuid) -> Result<u64, ApiError> {
-    Ok(todo::Entity::delete_many()
+pub async fn delete_completed(db: &impl TransactionTrait, user: Uuid) -> Result<u64, ApiError> {
+    let transaction = db.begin().await?;
+    let deleted = todo::Entity::delete_many()
         .filter(todo::Column::UserId.eq(user))
         .filter(todo::Column::Completed.eq(true))
-        .exec(db)
+        .exec(&transaction)
         .await?
-        .rows_affected)
+        .rows_affected;
+    todo_counts::add(&transaction, user, Delta::of(true, -count(deleted))).await?;
+    transaction.commit().await?;
+    Ok(deleted)
+}
+
+/// A row count as a counter delta (no write changes more than `i64::MAX` rows).
+fn count(rows: u64) -> i64 {
+    i64::try_from(rows).unwrap_or(i64::MAX)
 }
 
 #[cfg(test)]

@@ -9,6 +9,7 @@ mod health;
 mod helpers;
 mod instances;
 mod login;
+mod migrations;
 mod openapi;
 mod pages;
 mod process;

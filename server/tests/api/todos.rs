@@ -464,3 +464,109 @@ async fn todos_need_a_valid_token() {
     let app = spawn_app().await;
     assert_error(app.get("/api/v1/todos").await, 401, "invalid_token").await;
 }
+
+#[tokio::test]
+async fn counts_stay_exact_under_concurrent_toggles_deletes_and_bulk_writes() {
+    let app = spawn_app().await;
+    let me = Client::new(&app).await;
+    let mut ids = Vec::new();
+    for i in 0..30 {
+        let todo = me.create(&format!("todo {i}")).await;
+        ids.push(todo["id"].as_str().unwrap().to_owned());
+    }
+    // Every todo is completed twice at once (only one of the two may count), some are
+    // reopened or deleted at the same time, and a toggle-all, a clear-completed and new
+    // todos land in the middle of it all.
+    let mut writes = Vec::new();
+    for (i, id) in ids.iter().enumerate() {
+        writes.push((
+            Method::PATCH,
+            format!("/todos/{id}"),
+            Some(json!({ "completed": true })),
+        ));
+        writes.push((
+            Method::PATCH,
+            format!("/todos/{id}"),
+            Some(json!({ "completed": true })),
+        ));
+        match i % 3 {
+            0 => writes.push((Method::DELETE, format!("/todos/{id}"), None)),
+            1 => writes.push((
+                Method::PATCH,
+                format!("/todos/{id}"),
+                Some(json!({ "completed": false })),
+            )),
+            _ => {}
+        }
+        if i == 10 {
+            writes.push((
+                Method::PATCH,
+                "/todos".to_owned(),
+                Some(json!({ "completed": false })),
+            ));
+        }
+        if i == 20 {
+            writes.push((Method::DELETE, "/todos?status=completed".to_owned(), None));
+        }
+        if i % 5 == 0 {
+            writes.push((
+                Method::POST,
+                "/todos".to_owned(),
+                Some(json!({ "title": format!("new {i}") })),
+            ));
+        }
+    }
+    let responses = join_all(
+        writes
+            .iter()
+            .map(|(method, path, body)| me.call(method.clone(), path, body.clone())),
+    )
+    .await;
+    for (response, (method, path, _)) in responses.iter().zip(&writes) {
+        // A todo that another write deleted first is a 404; nothing else may fail.
+        assert!(
+            matches!(response.status().as_u16(), 200 | 201 | 204 | 404),
+            "{method} {path}: {}",
+            response.status()
+        );
+    }
+
+    let list = me.list("").await;
+    let items = list["items"].as_array().unwrap();
+    let completed = items.iter().filter(|t| t["completed"] == true).count();
+    assert_eq!(list["completed_count"], completed, "{list}");
+    assert_eq!(list["active_count"], items.len() - completed, "{list}");
+}
+
+#[tokio::test]
+async fn deleting_the_account_deletes_its_counts_with_its_todos() {
+    let app = spawn_app().await;
+    let (user, tokens) = TestUser::signed_up(&app).await;
+    let me = Client {
+        app: &app,
+        token: tokens.access_token.clone(),
+    };
+    me.create("soon gone").await;
+    let deleted = me
+        .call(
+            Method::DELETE,
+            "/users/me",
+            Some(json!({ "password": user.password })),
+        )
+        .await;
+    assert_eq!(deleted.status(), 204);
+    // Signing up again with the same email starts from nothing.
+    user.register(&app).await;
+    let again = Client {
+        app: &app,
+        token: user.login(&app).await.access_token,
+    };
+    let list = again.list("").await;
+    assert_eq!(
+        (
+            list["active_count"].clone(),
+            list["completed_count"].clone()
+        ),
+        (json!(0), json!(0))
+    );
+}

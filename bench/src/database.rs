@@ -36,6 +36,7 @@ impl Backend {
                     url: format!("sqlite://{}?mode=rwc", path.display()),
                     sqlalchemy_url: format!("sqlite:///{}", path.display()),
                     _dir: Some(dir),
+                    postgres: None,
                 })
             }
             Self::Postgres { admin_url } => {
@@ -55,6 +56,7 @@ impl Backend {
                     sqlalchemy_url: url.replacen("postgres://", "postgresql+psycopg://", 1),
                     url,
                     _dir: None,
+                    postgres: Some((admin_url.clone(), name.to_owned())),
                 })
             }
         }
@@ -69,6 +71,30 @@ pub struct Database {
     pub sqlalchemy_url: String,
     /// Holds a SQLite file until the run is over.
     _dir: Option<TempDir>,
+    /// The server and name of a PostgreSQL database, to drop it afterwards.
+    postgres: Option<(String, String)>,
+}
+
+impl Database {
+    /// Deletes the database (a SQLite file goes with its temporary directory).
+    ///
+    /// # Errors
+    /// [`BenchError`] if PostgreSQL refuses to drop it.
+    pub async fn remove(self) -> Result<(), BenchError> {
+        match &self.postgres {
+            Some((admin_url, name)) => drop_postgres_database(admin_url, name).await,
+            None => Ok(()),
+        }
+    }
+}
+
+async fn drop_postgres_database(admin_url: &str, name: &str) -> Result<(), BenchError> {
+    let admin = Connection::connect(admin_url).await?;
+    admin
+        .execute_unprepared(&format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)"))
+        .await?;
+    admin.close().await?;
+    Ok(())
 }
 
 /// SQLite always; PostgreSQL when it answers at `options.postgres` within five seconds.

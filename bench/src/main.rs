@@ -87,6 +87,7 @@ async fn run(options: Options) -> Result<(), BenchError> {
             measure_page: results.page.is_none(),
         };
         let mut run = scenarios::run(&options, &settings, &stack, &database).await?;
+        database.remove().await?;
         results.page = results.page.take().or(run.page.take());
         results.ticked.push((backend.name(), run));
 
@@ -95,6 +96,7 @@ async fn run(options: Options) -> Result<(), BenchError> {
             let database = backend.create("ticked_bench_fastapi").await?;
             let stack = Stack::FastApi { venv };
             let run = scenarios::run(&options, &settings, &stack, &database).await?;
+            database.remove().await?;
             results.fastapi.push((backend.name(), run));
         }
     }

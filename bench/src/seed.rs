@@ -1,15 +1,15 @@
 //! A million todos cannot be created through the API in a benchmark's time (that would be
 //! most of an hour), so the large-table scenario writes them straight into the table, in
 //! multi-row `INSERT`s whose values are bound exactly as the server binds its own (sea-orm
-//! with the same uuid and chrono types). Then it sets the user's row of `todo_counts` as
-//! the server's own writes would have left it, and refreshes the planner's statistics as
-//! autovacuum (PostgreSQL) or an operator (SQLite) would.
+//! with the same uuid and chrono types); the database's triggers keep the user's counts as
+//! for any other write. Then it refreshes the planner's statistics as autovacuum
+//! (PostgreSQL) or an operator (SQLite) would.
 
 use chrono::TimeDelta;
 use sea_orm::{
     ConnectionTrait, Database, DatabaseConnection, TransactionTrait,
     prelude::{DateTimeUtc, Uuid},
-    sea_query::{Alias, Expr, ExprTrait, Query},
+    sea_query::{Alias, Query},
 };
 
 use crate::BenchError;
@@ -46,7 +46,6 @@ pub async fn add_todos(
         }
         transaction.commit().await?;
     }
-    recount(&db, user).await?;
     analyze(&db).await?;
     db.close().await?;
     Ok(())
@@ -93,35 +92,6 @@ async fn insert_rows(
 fn seeded_id(user: Uuid, n: u64) -> Uuid {
     let high = (user.as_u128() >> 64) as u64;
     Uuid::from_u128((u128::from(high) << 64) | u128::from(n))
-}
-
-/// Sets the user's counts to what their todos are, as the migration that introduced
-/// `todo_counts` does for every user.
-async fn recount(db: &DatabaseConnection, user: Uuid) -> Result<(), BenchError> {
-    let column = |name: &str| Expr::col(Alias::new(name));
-    let transaction = db.begin().await?;
-    let delete = Query::delete()
-        .from_table(Alias::new("todo_counts"))
-        .and_where(column("user_id").eq(user))
-        .to_owned();
-    transaction.execute(&delete).await?;
-    let counts = Query::select()
-        .column(Alias::new("user_id"))
-        .expr(Expr::cust("SUM(CASE WHEN completed THEN 0 ELSE 1 END)"))
-        .expr(Expr::cust("SUM(CASE WHEN completed THEN 1 ELSE 0 END)"))
-        .from(Alias::new("todos"))
-        .and_where(column("user_id").eq(user))
-        .group_by_col(Alias::new("user_id"))
-        .to_owned();
-    let insert = Query::insert()
-        .into_table(Alias::new("todo_counts"))
-        .columns(["user_id", "active_count", "completed_count"].map(Alias::new))
-        .select_from(counts)
-        .map_err(|e| BenchError::Setup(format!("building the recount: {e}")))?
-        .to_owned();
-    transaction.execute(&insert).await?;
-    transaction.commit().await?;
-    Ok(())
 }
 
 /// Fresh planner statistics, as PostgreSQL's autovacuum would gather within a minute of

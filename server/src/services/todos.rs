@@ -1,12 +1,12 @@
 //! Todos. Every query is scoped by the owner: a todo of another user is, to the caller,
-//! a todo that does not exist. Every write also adjusts the owner's counts
-//! ([`todo_counts`]) in the same transaction.
+//! a todo that does not exist. The owner's counts follow every write by themselves: the
+//! database's triggers keep `todo_counts` (see the migration that made it).
 
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    TransactionSession, TransactionTrait, sea_query::Expr,
+    sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -15,7 +15,7 @@ use app::{
     dto::{self, StatusFilter},
 };
 
-use super::todo_counts::{self, Delta};
+use super::todo_counts;
 use crate::{db, entities::todo, error::ApiError};
 
 /// The largest page a client may ask for, and the default.
@@ -130,7 +130,7 @@ pub async fn list(
 /// [`ApiError::Database`] if the insert fails.
 #[tracing::instrument(skip(db))]
 pub async fn create(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     user: Uuid,
     title: TodoTitle,
     completed: bool,
@@ -144,12 +144,9 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    let transaction = db.begin().await?;
     todo::Entity::insert(todo::ActiveModel::from(model.clone()))
-        .exec_without_returning(&transaction)
+        .exec_without_returning(db)
         .await?;
-    todo_counts::add(&transaction, user, Delta::of(completed, 1)).await?;
-    transaction.commit().await?;
     Ok(model.into())
 }
 
@@ -173,98 +170,53 @@ pub struct TodoChanges {
     pub completed: Option<bool>,
 }
 
-/// Changes only the given fields, in `UPDATE`s that name only them: two concurrent
+/// Changes only the given fields, in one `UPDATE` that names only them: two concurrent
 /// PATCHes of different fields both stick.
 ///
-/// A change of status must move the owner's counts exactly when the status really
-/// changes, even while other PATCHes of the same todo run. So the status is written
-/// only by conditional statements: one that flips it where it differs (and moves the
-/// counts), or one that touches the todo while it already has it. Whichever matches holds
-/// the row until commit; if neither does, a concurrent PATCH flipped it in between, and
-/// we try again.
-///
 /// # Errors
-/// [`ApiError::NotFound`] when the user has no todo with this id, and
-/// [`ApiError::Conflict`] in the unlikely case that other writers keep flipping it.
+/// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db))]
 pub async fn update(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     user: Uuid,
     id: Uuid,
     changes: TodoChanges,
 ) -> Result<dto::Todo, ApiError> {
-    let title = changes.title.map(TodoTitle::into_inner);
-    let transaction = db.begin().await?;
-    let this_todo = || {
-        let update = todo::Entity::update_many()
+    if changes.title.is_some() || changes.completed.is_some() {
+        let mut update = todo::Entity::update_many()
             .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
             .filter(todo::Column::Id.eq(id))
             .filter(todo::Column::UserId.eq(user));
-        match &title {
-            Some(title) => update.col_expr(todo::Column::Title, Expr::value(title.clone())),
-            None => update,
+        if let Some(title) = changes.title {
+            update = update.col_expr(todo::Column::Title, Expr::value(title.into_inner()));
         }
-    };
-    if let Some(completed) = changes.completed {
-        let mut attempts = 0;
-        loop {
-            let flipped = this_todo()
-                .col_expr(todo::Column::Completed, Expr::value(completed))
-                .filter(todo::Column::Completed.ne(completed))
-                .exec(&transaction)
-                .await?
-                .rows_affected;
-            if flipped > 0 {
-                todo_counts::add(&transaction, user, Delta::moved(completed, 1)).await?;
-                break;
-            }
-            let touched = this_todo()
-                .filter(todo::Column::Completed.eq(completed))
-                .exec(&transaction)
-                .await?
-                .rows_affected;
-            if touched > 0 {
-                break;
-            }
-            // Dropping the transaction on the way out rolls it back.
-            get(&transaction, user, id).await?;
-            attempts += 1;
-            if attempts == MAX_STATUS_ATTEMPTS {
-                return Err(ApiError::Conflict(
-                    "the todo kept changing while it was being updated; try again".to_owned(),
-                ));
-            }
+        if let Some(completed) = changes.completed {
+            update = update.col_expr(todo::Column::Completed, Expr::value(completed));
         }
-    } else if title.is_some() && this_todo().exec(&transaction).await?.rows_affected == 0 {
-        return Err(ApiError::NotFound);
+        if update.exec(db).await?.rows_affected == 0 {
+            return Err(ApiError::NotFound);
+        }
     }
-    let todo = get(&transaction, user, id).await?;
-    transaction.commit().await?;
-    Ok(todo)
+    get(db, user, id).await
 }
-
-/// How often [`update`] tries to set a status that concurrent PATCHes keep flipping.
-const MAX_STATUS_ATTEMPTS: u32 = 5;
 
 /// Deletes one of the user's todos.
 ///
 /// # Errors
 /// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db))]
-pub async fn delete(db: &impl TransactionTrait, user: Uuid, id: Uuid) -> Result<(), ApiError> {
-    let transaction = db.begin().await?;
-    // RETURNING tells which status the deleted todo had, as of the delete itself.
+pub async fn delete(db: &impl ConnectionTrait, user: Uuid, id: Uuid) -> Result<(), ApiError> {
     let deleted = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
         .filter(todo::Column::UserId.eq(user))
-        .exec_with_returning(&transaction)
-        .await?;
-    let Some(todo) = deleted.first() else {
-        return Err(ApiError::NotFound);
-    };
-    todo_counts::add(&transaction, user, Delta::of(todo.completed, -1)).await?;
-    transaction.commit().await?;
-    Ok(())
+        .exec(db)
+        .await?
+        .rows_affected;
+    if deleted == 0 {
+        Err(ApiError::NotFound)
+    } else {
+        Ok(())
+    }
 }
 
 /// Marks all of the user's todos completed (or not); returns how many changed.
@@ -273,22 +225,18 @@ pub async fn delete(db: &impl TransactionTrait, user: Uuid, id: Uuid) -> Result<
 /// [`ApiError::Database`] if the update fails.
 #[tracing::instrument(skip(db))]
 pub async fn set_all_completed(
-    db: &impl TransactionTrait,
+    db: &impl ConnectionTrait,
     user: Uuid,
     completed: bool,
 ) -> Result<u64, ApiError> {
-    let transaction = db.begin().await?;
-    let changed = todo::Entity::update_many()
+    Ok(todo::Entity::update_many()
         .col_expr(todo::Column::Completed, Expr::value(completed))
         .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
         .filter(todo::Column::UserId.eq(user))
         .filter(todo::Column::Completed.ne(completed))
-        .exec(&transaction)
+        .exec(db)
         .await?
-        .rows_affected;
-    todo_counts::add(&transaction, user, Delta::moved(completed, count(changed))).await?;
-    transaction.commit().await?;
-    Ok(changed)
+        .rows_affected)
 }
 
 /// Deletes the user's completed todos; returns how many.
@@ -296,22 +244,13 @@ pub async fn set_all_completed(
 /// # Errors
 /// [`ApiError::Database`] if the delete fails.
 #[tracing::instrument(skip(db))]
-pub async fn delete_completed(db: &impl TransactionTrait, user: Uuid) -> Result<u64, ApiError> {
-    let transaction = db.begin().await?;
-    let deleted = todo::Entity::delete_many()
+pub async fn delete_completed(db: &impl ConnectionTrait, user: Uuid) -> Result<u64, ApiError> {
+    Ok(todo::Entity::delete_many()
         .filter(todo::Column::UserId.eq(user))
         .filter(todo::Column::Completed.eq(true))
-        .exec(&transaction)
+        .exec(db)
         .await?
-        .rows_affected;
-    todo_counts::add(&transaction, user, Delta::of(true, -count(deleted))).await?;
-    transaction.commit().await?;
-    Ok(deleted)
-}
-
-/// A row count as a counter delta (no write changes more than `i64::MAX` rows).
-fn count(rows: u64) -> i64 {
-    i64::try_from(rows).unwrap_or(i64::MAX)
+        .rows_affected)
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
 //! Setting the stage through Ticked's own API: the users and todos each scenario needs.
 
-use serde::Deserialize;
+use serde::{Deserialize, de::DeserializeOwned};
 use serde_json::json;
 
 use crate::BenchError;
@@ -51,24 +51,9 @@ impl Api {
     pub async fn sign_up(&self, name: &str) -> Result<User, BenchError> {
         let email = format!("bench-{name}@example.com");
         let password = format!("correct horse battery {name}");
-        let created: Created = self
-            .client
-            .post(self.url("/users"))
-            .json(&json!({ "email": email, "password": password }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
-        let pair: TokenPair = self
-            .client
-            .post(self.url("/login"))
-            .json(&json!({ "email": email, "password": password }))
-            .send()
-            .await?
-            .error_for_status()?
-            .json()
-            .await?;
+        let credentials = json!({ "email": email, "password": password });
+        let created: Created = self.post("/users", &credentials, None).await?;
+        let pair: TokenPair = self.post("/login", &credentials, None).await?;
         Ok(User {
             id: created.id,
             email,
@@ -85,19 +70,25 @@ impl Api {
     pub async fn create_todos(&self, user: &User, count: usize) -> Result<Vec<String>, BenchError> {
         let mut ids = Vec::with_capacity(count);
         for n in 1..=count {
-            let created: Created = self
-                .client
-                .post(self.url("/todos"))
-                .bearer_auth(&user.access_token)
-                .json(&json!({ "title": format!("Todo number {n}"), "completed": n % 3 == 0 }))
-                .send()
-                .await?
-                .error_for_status()?
-                .json()
-                .await?;
+            let todo = json!({ "title": format!("Todo number {n}"), "completed": n % 3 == 0 });
+            let created: Created = self.post("/todos", &todo, Some(&user.access_token)).await?;
             ids.push(created.id);
         }
         Ok(ids)
+    }
+
+    /// `POST`s `body` to the API path `path` and reads the JSON answer, which must be 2xx.
+    async fn post<T: DeserializeOwned>(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> Result<T, BenchError> {
+        let mut request = self.client.post(self.url(path)).json(body);
+        if let Some(token) = token {
+            request = request.bearer_auth(token);
+        }
+        Ok(request.send().await?.error_for_status()?.json().await?)
     }
 
     /// How many todos `GET /todos?limit=…` returns for `user`: checks that a page is

@@ -15,6 +15,10 @@ pub struct Settings {
     pub threads: u32,
     /// The measured part of a run.
     pub duration: Duration,
+    /// Measured runs per scenario; the one with the median throughput is reported, so
+    /// that a moment of noise on the machine (a neighbour, a page-cache flush) does not
+    /// make a row.
+    pub runs: usize,
     /// A run before it whose numbers are thrown away (connection set-up, caches, JIT-free
     /// but not cold-free: SQLite's page cache and PostgreSQL's plan cache fill up here).
     pub warmup: Duration,
@@ -26,7 +30,8 @@ impl Settings {
         Self {
             connections: 32,
             threads: 1,
-            duration: Duration::from_secs(if quick { 2 } else { 10 }),
+            duration: Duration::from_secs(if quick { 2 } else { 5 }),
+            runs: if quick { 1 } else { 3 },
             warmup: Duration::from_secs(if quick { 0 } else { 2 }),
         }
     }
@@ -159,7 +164,8 @@ impl Outcome {
     }
 }
 
-/// Drives `base_url` with `request` for the warm-up and then the measured duration.
+/// Drives `base_url` with `request` for the warm-up and then each measured run; returns
+/// the run with the median throughput.
 ///
 /// # Errors
 /// [`BenchError`] if wrk cannot run or its report cannot be read.
@@ -167,7 +173,11 @@ pub fn run(settings: &Settings, base_url: &str, request: &Request) -> Result<Out
     if !settings.warmup.is_zero() {
         wrk(settings, settings.warmup, base_url, request)?;
     }
-    let outcome = wrk(settings, settings.duration, base_url, request)?;
+    let mut outcomes = (0..settings.runs.max(1))
+        .map(|_| wrk(settings, settings.duration, base_url, request))
+        .collect::<Result<Vec<_>, _>>()?;
+    outcomes.sort_by(|a, b| a.requests_per_second().total_cmp(&b.requests_per_second()));
+    let outcome = outcomes.swap_remove(outcomes.len() / 2);
     if outcome.errors > 0 {
         eprintln!(
             "    warning: {} of {} requests to {} {} failed",
@@ -188,9 +198,11 @@ pub fn run_beside(
 ) -> Result<(Outcome, Outcome), BenchError> {
     let (b_settings, b_url, b_request) = b;
     let lead = Duration::from_secs(1);
+    let measured = a.0.duration * u32::try_from(a.0.runs.max(1)).unwrap_or(1);
     let b_settings = Settings {
-        duration: a.0.warmup + a.0.duration + lead * 2,
+        duration: a.0.warmup + measured + lead * 2,
         warmup: Duration::ZERO,
+        runs: 1,
         ..b_settings.clone()
     };
     std::thread::scope(|scope| {

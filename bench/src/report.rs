@@ -76,11 +76,12 @@ pub fn render(machine: &Machine, settings: &Settings, results: &Results) -> Stri
     let mut out = String::new();
     let _ = writeln!(
         out,
-        "Machine: {machine}. Load: `wrk`, {} thread, {} connections unless the row says otherwise, {} s measured after a {} s warm-up, on loopback. Server: the release `ticked` at its production settings (bcrypt cost 12).\n",
+        "Machine: {machine}. Load: `wrk`, {} thread, {} connections unless the row says otherwise, a {} s warm-up, then the median of {} runs of {} s, on loopback. Server: the release `ticked` at its production settings (bcrypt cost 12).\n",
         settings.threads,
         settings.connections,
-        settings.duration.as_secs(),
-        settings.warmup.as_secs()
+        settings.warmup.as_secs(),
+        settings.runs,
+        settings.duration.as_secs()
     );
     api_table(&mut out, results);
     comparison_table(&mut out, results);

@@ -10,8 +10,8 @@
 //! workers: it has a [`HashingPool`] of its own, as many threads as cores, at a lower
 //! scheduling priority than the workers. Before it, each login took a thread of tokio's
 //! blocking pool, which grows to 512: a storm of 32 logins meant 32 runnable bcrypt threads
-//! beside 2 async workers, and every other request waited its turn among them (the
-//! benchmark's scenario 6 measured reads 100 times slower; `BENCHMARKS.md`).
+//! beside 2 async workers, and every other request waited its turn among them (in the
+//! benchmark's scenario 6, reads fell from 4 500/s to 55/s; `BENCHMARKS.md`).
 
 use std::{future::Future, sync::Arc};
 

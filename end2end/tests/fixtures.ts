@@ -22,6 +22,7 @@ export const test = base.extend<Fixtures>({
 
 /** Records console errors and warnings, uncaught exceptions and CSP violations of `page`. */
 export function watchConsole(page: Page, problems: string[]) {
+  trackApiCalls(page);
   page.on('console', (message) => {
     if (message.type() === 'error' || message.type() === 'warning') {
       if (!HANDLED_401.test(message.text())) problems.push(`${message.type()}: ${message.text()}`);
@@ -77,9 +78,43 @@ export async function addTodos(page: Page, ...titles: string[]) {
   }
 }
 
-/** Waits until no API write is in flight (so a reload cannot cut one off). */
+/** How many API calls each page has in flight, and when that last changed. */
+const apiActivity = new WeakMap<Page, { inFlight: number; changedAt: number }>();
+
+function trackApiCalls(page: Page) {
+  if (apiActivity.has(page)) return;
+  const activity = { inFlight: 0, changedAt: Date.now() };
+  apiActivity.set(page, activity);
+  const isApi = (url: string) => url.includes('/api/');
+  const change = (delta: number) => {
+    activity.inFlight += delta;
+    activity.changedAt = Date.now();
+  };
+  page.on('request', (request) => isApi(request.url()) && change(1));
+  page.on('requestfinished', (request) => isApi(request.url()) && change(-1));
+  page.on('requestfailed', (request) => isApi(request.url()) && change(-1));
+}
+
+/** Long enough for a refused call to lead to the next one: its refresh, or its retry
+ * once another tab's refresh lock is free (the client holds it 250 ms after storing). */
+const QUIET_MS = 600;
+
+/**
+ * Waits until the page has no API call in flight and has started none for a while, so
+ * that a 401, its refresh and the retried call have all finished (and a reload cannot
+ * cut a write off). `networkidle` cannot tell this: once a page has reached it, waiting
+ * for it again returns at once.
+ */
 export async function settled(page: Page) {
-  await page.waitForLoadState('networkidle');
+  const activity = apiActivity.get(page);
+  if (!activity) throw new Error('settled() on a page the fixtures do not watch');
+  await expect
+    .poll(() => activity.inFlight === 0 && Date.now() - activity.changedAt >= QUIET_MS, {
+      message: 'API calls still in flight',
+      timeout: 15_000,
+      intervals: [50],
+    })
+    .toBe(true);
 }
 
 export async function storedTokens(context: BrowserContext, origin: string) {

@@ -64,9 +64,17 @@ test('two tabs acting after expiry cause no sign-out and no reuse detection', as
   const first = countRefreshes(page);
   const second = countRefreshes(other);
   await page.waitForTimeout(EXPIRY_MS);
+  // Each tab's write is refused (401), then sent again once its tab has a fresh token;
+  // the second tab to refresh waits for the first one's lock. Wait for both final
+  // answers, not for a quiet network (which a tab waiting on the lock also is).
+  const saved = [page, other].map((tab) =>
+    tab.waitForResponse(
+      (r) => r.url().endsWith('/api/v1/todos') && r.request().method() === 'POST' && r.status() !== 401,
+    ),
+  );
   await Promise.all([addTodos(page, 'tab one again'), addTodos(other, 'tab two')]);
-  await settled(page);
-  await settled(other);
+  const answers = await Promise.all(saved);
+  expect(answers.map((r) => r.status())).toEqual([201, 201]);
   expect([...first.statuses, ...second.statuses].every((s) => s === 200), JSON.stringify([first, second])).toBe(true);
   expect((await storedTokens(context, short)).refresh, 'the tabs refreshed').not.toEqual(before.refresh);
   await expect(page).not.toHaveURL(/login/);

@@ -6,7 +6,7 @@
 //! refresh. Across tabs, the refresh runs under a Web Lock; whoever gets the lock second
 //! finds the pair the first one stored and adopts it instead of refreshing again.
 
-use std::{cell::RefCell, rc::Rc};
+use std::{cell::RefCell, rc::Rc, time::Duration};
 
 use futures::{
     FutureExt,
@@ -18,6 +18,11 @@ use crate::dto::{RefreshRequest, TokenPair};
 
 /// The Web Lock every tab takes around a refresh.
 const LOCK_NAME: &str = "ticked.refresh";
+/// How long a tab that refreshed keeps the lock after storing the new pair, so that the
+/// next tab to take it reads that pair and does not spend the old refresh token again.
+/// Seen needed on a loaded machine: a tab got the lock 8 ms after the other stored, and
+/// its copy of `localStorage` had not caught up.
+const LOCK_LINGER: Duration = Duration::from_millis(250);
 
 type Renewal = Shared<LocalBoxFuture<'static, Result<String, ApiError>>>;
 
@@ -60,7 +65,7 @@ pub async fn renewed_access_token(stale: Option<String>) -> Result<String, ApiEr
 }
 
 async fn renew(stale: Option<String>) -> Result<String, ApiError> {
-    interop::with_lock(LOCK_NAME, move || async move {
+    interop::with_lock(LOCK_NAME, LOCK_LINGER, move || async move {
         // While we waited for the lock, another tab may have refreshed already.
         if let Some(current) = tokens::access_token().filter(|t| Some(t) != stale.as_ref()) {
             return Ok(current);

@@ -51,7 +51,7 @@ impl Server {
             .env("DATA_DIR", data_dir)
             .env("LEPTOS_SITE_ADDR", format!("127.0.0.1:{port}"))
             .env("LEPTOS_SITE_ROOT", &options.site)
-            .env("BCRYPT_COST", "12")
+            .env("BCRYPT_COST", crate::scenarios::BCRYPT_COST.to_string())
             .env("ACCESS_TOKEN_TTL_SECONDS", "3600")
             .env("RUST_LOG", "warn")
             .env("NO_COLOR", "1");

@@ -111,22 +111,32 @@ pub fn AuthProvider(children: Children) -> impl IntoView {
     };
     provide_context(auth);
 
+    // The stored access token, as this tab last saw it change: by its own writes
+    // (`tokens::on_change`) or another tab's (`storage` events).
+    let stored_access = RwSignal::new(None::<String>);
+
     // Runs only in the browser, after hydration.
     Effect::new(move |_| {
         auth.sync_with_storage();
-        // The API client could not renew the tokens: this tab is signed out, and
+        stored_access.set(tokens::access_token());
+        tokens::on_change(move || stored_access.set(tokens::access_token()));
+        // The API client found the session over: this tab is signed out, and
         // `RequireAuth` sends the user to sign in, keeping their place.
         refresh::on_signed_out(move || auth.signed_out());
-        // Another tab signed in or out.
+        // Another tab signed in or out, or renewed the pair.
         let storage = window_event_listener(leptos::ev::storage, move |event| {
-            if event.key().is_none_or(|key| key == tokens::REFRESH_KEY) {
+            let key = event.key();
+            if key.is_none() || key.as_deref() == Some(tokens::ACCESS_KEY) {
+                stored_access.set(tokens::access_token());
+            }
+            if key.is_none_or(|key| key == tokens::REFRESH_KEY) {
                 auth.sync_with_storage();
             }
         });
-        // Refresh ahead of expiry again when the tab comes back into view.
+        // A hidden tab's timer may have fired without renewing: catch up on return.
         let visibility = window_event_listener_untyped("visibilitychange", move |_| {
             if page_visible() {
-                refresh_ahead_of_expiry();
+                renew_if_due();
             }
         });
         on_cleanup(move || {
@@ -135,12 +145,17 @@ pub fn AuthProvider(children: Children) -> impl IntoView {
         });
     });
 
-    // While signed in, renew the access token a little before it expires, so that most
-    // requests never meet a 401. The retry-on-401 path still covers the rest.
+    // One timer renews the access token a little before it expires, so that most
+    // requests never meet a 401 (the retry-on-401 path still covers the rest). It is
+    // re-armed on every change of the stored token, whoever renewed it: this timer, the
+    // 401 path, or another tab.
+    let timer = StoredValue::new(None::<TimeoutHandle>);
     Effect::new(move |_| {
-        if auth.state.get() == SessionState::SignedIn {
-            schedule_refresh_ahead();
+        let token = stored_access.get();
+        if let Some(previous) = timer.get_value() {
+            previous.clear();
         }
+        timer.set_value(token.and_then(|token| arm_renewal(&token, stored_access)));
     });
 
     children()
@@ -150,53 +165,60 @@ pub fn AuthProvider(children: Children) -> impl IntoView {
 /// use two seconds) would be renewed constantly.
 const MIN_LIFETIME_FOR_EARLY_REFRESH: i64 = 60;
 
+/// After an early renewal failed (server down, say), how long until the next try. The
+/// token still works meanwhile, and the 401 path takes over once it does not.
+const RENEWAL_RETRY: Duration = Duration::from_secs(15);
+
 /// Seconds before `exp` at which to renew: a tenth of the lifetime, at most a minute.
 fn early_refresh_margin(lifetime: i64) -> i64 {
     (lifetime / 10).min(60)
 }
 
-fn schedule_refresh_ahead() {
-    let Some(token) = tokens::access_token() else {
-        return;
-    };
-    let (Some(exp), Some(iat)) = (tokens::expires_at(&token), tokens::issued_at(&token)) else {
-        return;
-    };
+/// When `token` is due for early renewal (seconds since the epoch), if it lives long
+/// enough to be renewed early at all.
+fn renewal_due(token: &str) -> Option<i64> {
+    let (exp, iat) = (tokens::expires_at(token)?, tokens::issued_at(token)?);
     let lifetime = exp - iat;
-    if lifetime < MIN_LIFETIME_FOR_EARLY_REFRESH {
-        return;
-    }
-    let now = now_seconds();
-    let delay = (exp - early_refresh_margin(lifetime) - now).max(1);
-    set_timeout(
-        move || {
-            // A later token was stored meanwhile: its own timer is running.
-            if tokens::access_token().as_ref() == Some(&token) && page_visible() {
-                refresh_ahead_of_expiry();
-            }
-        },
-        Duration::from_secs(u64::try_from(delay).unwrap_or(1)),
-    );
+    (lifetime >= MIN_LIFETIME_FOR_EARLY_REFRESH).then(|| exp - early_refresh_margin(lifetime))
 }
 
-fn refresh_ahead_of_expiry() {
+/// Starts the timer that renews `token` when it is due. A failed renewal tries again
+/// after [`RENEWAL_RETRY`], by feeding `stored_access` the token again.
+fn arm_renewal(token: &str, stored_access: RwSignal<Option<String>>) -> Option<TimeoutHandle> {
+    let due = renewal_due(token)?;
+    let delay = u64::try_from((due - now_seconds()).max(1)).unwrap_or(1);
+    set_timeout_with_handle(
+        move || {
+            if !page_visible() {
+                return; // renewed on `visibilitychange`, if still needed
+            }
+            spawn_local(async move {
+                let Some(token) = tokens::access_token() else {
+                    return;
+                };
+                if refresh::renewed_access_token(Some(token)).await.is_err() {
+                    set_timeout(
+                        move || stored_access.set(tokens::access_token()),
+                        RENEWAL_RETRY,
+                    );
+                }
+            });
+        },
+        Duration::from_secs(delay),
+    )
+    .ok()
+}
+
+/// Renews the stored access token now if it is due.
+fn renew_if_due() {
     let Some(token) = tokens::access_token() else {
         return;
     };
-    let (Some(exp), Some(iat)) = (tokens::expires_at(&token), tokens::issued_at(&token)) else {
-        return;
-    };
-    let lifetime = exp - iat;
-    if lifetime < MIN_LIFETIME_FOR_EARLY_REFRESH
-        || exp - now_seconds() > early_refresh_margin(lifetime)
-    {
-        return;
+    if renewal_due(&token).is_some_and(|due| due <= now_seconds()) {
+        spawn_local(async move {
+            let _ = refresh::renewed_access_token(Some(token)).await;
+        });
     }
-    spawn_local(async move {
-        if refresh::renewed_access_token(Some(token)).await.is_ok() {
-            schedule_refresh_ahead();
-        }
-    });
 }
 
 fn page_visible() -> bool {

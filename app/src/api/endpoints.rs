@@ -2,11 +2,14 @@
 
 use uuid::Uuid;
 
-use super::{ApiError, client::Call, tokens};
+use super::{
+    ApiError,
+    client::{AuthorizedCall, PublicCall},
+    refresh, tokens,
+};
 use crate::dto::{
-    ChangePasswordRequest, DeleteAccountRequest, Deleted, LoginRequest, NewTodo, RefreshRequest,
-    RegisterRequest, Session, StatusFilter, Todo, TodoList, TodoPatch, ToggleAll, TokenPair,
-    Updated, User,
+    ChangePasswordRequest, DeleteAccountRequest, Deleted, LoginRequest, NewTodo, RegisterRequest,
+    Session, StatusFilter, Todo, TodoList, TodoPatch, ToggleAll, TokenPair, Updated, User,
 };
 
 /// Creates an account.
@@ -14,9 +17,8 @@ use crate::dto::{
 /// # Errors
 /// The server's 409/422, or a network failure.
 pub async fn register(email: String, password: String) -> Result<User, ApiError> {
-    Call::post("/users")
+    PublicCall::post("/users")
         .json(&RegisterRequest { email, password })
-        .public()
         .fetch()
         .await
 }
@@ -26,25 +28,17 @@ pub async fn register(email: String, password: String) -> Result<User, ApiError>
 /// # Errors
 /// `invalid_credentials`, `rate_limited`, or a network failure.
 pub async fn login(email: String, password: String) -> Result<(), ApiError> {
-    let pair: TokenPair = Call::post("/login")
+    let pair: TokenPair = PublicCall::post("/login")
         .json(&LoginRequest { email, password })
-        .public()
         .fetch()
         .await?;
     tokens::store(&pair);
     Ok(())
 }
 
-/// Ends this session on the server (best effort) and forgets the tokens in every tab.
+/// Forgets the tokens in every tab and ends this session on the server (best effort).
 pub async fn logout() {
-    if let Some(refresh_token) = tokens::refresh_token() {
-        let _ = Call::post("/logout")
-            .json(&RefreshRequest { refresh_token })
-            .public()
-            .execute()
-            .await;
-    }
-    tokens::clear();
+    refresh::sign_out().await;
 }
 
 /// The signed-in user.
@@ -52,7 +46,7 @@ pub async fn logout() {
 /// # Errors
 /// As any authenticated call.
 pub async fn me() -> Result<User, ApiError> {
-    Call::get("/users/me").fetch().await
+    AuthorizedCall::get("/users/me").fetch().await
 }
 
 /// Changes the password; this tab continues in the new session.
@@ -63,7 +57,7 @@ pub async fn change_password(
     current_password: String,
     new_password: String,
 ) -> Result<(), ApiError> {
-    let pair: TokenPair = Call::put("/users/me/password")
+    let pair: TokenPair = AuthorizedCall::put("/users/me/password")
         .json(&ChangePasswordRequest {
             current_password,
             new_password,
@@ -79,11 +73,11 @@ pub async fn change_password(
 /// # Errors
 /// 403 for a wrong password.
 pub async fn delete_account(password: String) -> Result<(), ApiError> {
-    Call::delete("/users/me")
+    AuthorizedCall::delete("/users/me")
         .json(&DeleteAccountRequest { password })
         .execute()
         .await?;
-    tokens::clear();
+    refresh::forget_session().await;
     Ok(())
 }
 
@@ -92,7 +86,7 @@ pub async fn delete_account(password: String) -> Result<(), ApiError> {
 /// # Errors
 /// As any authenticated call.
 pub async fn sessions() -> Result<Vec<Session>, ApiError> {
-    Call::get("/sessions").fetch().await
+    AuthorizedCall::get("/sessions").fetch().await
 }
 
 /// Signs one session out.
@@ -100,7 +94,9 @@ pub async fn sessions() -> Result<Vec<Session>, ApiError> {
 /// # Errors
 /// 404 when it is not the user's.
 pub async fn revoke_session(id: Uuid) -> Result<(), ApiError> {
-    Call::delete(&format!("/sessions/{id}")).execute().await
+    AuthorizedCall::delete(&format!("/sessions/{id}"))
+        .execute()
+        .await
 }
 
 /// Signs out everywhere, this tab included.
@@ -108,7 +104,7 @@ pub async fn revoke_session(id: Uuid) -> Result<(), ApiError> {
 /// # Errors
 /// As any authenticated call.
 pub async fn revoke_all_sessions() -> Result<(), ApiError> {
-    Call::delete("/sessions").execute().await?;
+    AuthorizedCall::delete("/sessions").execute().await?;
     tokens::clear();
     Ok(())
 }
@@ -123,19 +119,27 @@ pub async fn todos(filter: StatusFilter) -> Result<TodoList, ApiError> {
         StatusFilter::Active => "active",
         StatusFilter::Completed => "completed",
     };
-    Call::get(&format!("/todos?status={status}")).fetch().await
+    AuthorizedCall::get(&format!("/todos?status={status}"))
+        .fetch()
+        .await
 }
 
-/// Adds a todo.
+/// Adds a todo. `idempotency_key` names this one creation: sending it again with the
+/// same key (after a lost answer) creates nothing more and answers the same todo.
 ///
 /// # Errors
 /// 422 for an invalid title.
-pub async fn create_todo(title: String) -> Result<Todo, ApiError> {
-    Call::post("/todos")
+pub async fn create_todo(
+    title: String,
+    completed: bool,
+    idempotency_key: &str,
+) -> Result<Todo, ApiError> {
+    AuthorizedCall::post("/todos")
         .json(&NewTodo {
             title,
-            completed: None,
+            completed: completed.then_some(true),
         })
+        .idempotency_key(idempotency_key)
         .fetch()
         .await
 }
@@ -145,7 +149,7 @@ pub async fn create_todo(title: String) -> Result<Todo, ApiError> {
 /// # Errors
 /// 404 when it is gone, 422 for an invalid title.
 pub async fn update_todo(id: Uuid, patch: TodoPatch) -> Result<Todo, ApiError> {
-    Call::patch(&format!("/todos/{id}"))
+    AuthorizedCall::patch(&format!("/todos/{id}"))
         .json(&patch)
         .fetch()
         .await
@@ -156,7 +160,9 @@ pub async fn update_todo(id: Uuid, patch: TodoPatch) -> Result<Todo, ApiError> {
 /// # Errors
 /// 404 when it is gone.
 pub async fn delete_todo(id: Uuid) -> Result<(), ApiError> {
-    Call::delete(&format!("/todos/{id}")).execute().await
+    AuthorizedCall::delete(&format!("/todos/{id}"))
+        .execute()
+        .await
 }
 
 /// Marks every todo done or not done.
@@ -164,7 +170,7 @@ pub async fn delete_todo(id: Uuid) -> Result<(), ApiError> {
 /// # Errors
 /// As any authenticated call.
 pub async fn toggle_all(completed: bool) -> Result<Updated, ApiError> {
-    Call::patch("/todos")
+    AuthorizedCall::patch("/todos")
         .json(&ToggleAll { completed })
         .fetch()
         .await
@@ -175,5 +181,7 @@ pub async fn toggle_all(completed: bool) -> Result<Updated, ApiError> {
 /// # Errors
 /// As any authenticated call.
 pub async fn clear_completed() -> Result<Deleted, ApiError> {
-    Call::delete("/todos?status=completed").fetch().await
+    AuthorizedCall::delete("/todos?status=completed")
+        .fetch()
+        .await
 }

@@ -30,6 +30,27 @@ impl ApiError {
         }
     }
 
+    /// The HTTP status of a server error.
+    #[must_use]
+    pub fn status(&self) -> Option<u16> {
+        match self {
+            Self::Server { status, .. } => Some(*status),
+            _ => None,
+        }
+    }
+
+    /// Whether trying the same thing again later may work: no answer, a server error
+    /// (5xx: a deploy, a database blip), or too many requests. The user stays signed in
+    /// and what they did is kept, marked as not saved.
+    #[must_use]
+    pub fn is_transient(&self) -> bool {
+        match self {
+            Self::Network => true,
+            Self::Server { status, .. } => *status >= 500 || *status == 429 || *status == 408,
+            Self::SignedOut => false,
+        }
+    }
+
     /// The field a 422 is about, when its detail starts with `field: …`.
     #[must_use]
     pub fn field(&self) -> Option<&str> {
@@ -85,5 +106,16 @@ mod tests {
     fn any_other_body_still_gives_an_error() {
         let error = ApiError::from_response(502, "<html>Bad gateway</html>");
         assert_eq!(error.code(), Some("internal"));
+        assert_eq!(error.status(), Some(502));
+    }
+
+    #[test]
+    fn only_failures_worth_retrying_are_transient() {
+        assert!(ApiError::Network.is_transient());
+        assert!(ApiError::from_response(503, "").is_transient());
+        assert!(ApiError::from_response(429, "").is_transient());
+        assert!(!ApiError::from_response(422, "").is_transient());
+        assert!(!ApiError::from_response(401, "").is_transient());
+        assert!(!ApiError::SignedOut.is_transient());
     }
 }

@@ -1,6 +1,8 @@
 //! The token pair in `localStorage` (`ticked.access_token`, `ticked.refresh_token`), read
 //! and written through `gloo-storage`. No other module touches these keys.
 
+use std::{cell::RefCell, rc::Rc};
+
 use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use gloo_storage::{LocalStorage, Storage};
 use serde::Deserialize;
@@ -45,18 +47,62 @@ pub fn is_signed_in() -> bool {
     refresh_token().is_some()
 }
 
+thread_local! {
+    static ON_CHANGE: RefCell<Option<Rc<dyn Fn()>>> = RefCell::new(None);
+}
+
+/// Registers what runs when this tab changes the stored pair. (Other tabs' changes
+/// arrive as `storage` events, which a tab never gets for its own writes.)
+pub fn on_change(hook: impl Fn() + 'static) {
+    ON_CHANGE.with(|slot| *slot.borrow_mut() = Some(Rc::new(hook)));
+}
+
+fn changed() {
+    if let Some(hook) = ON_CHANGE.with(|slot| slot.borrow().clone()) {
+        hook();
+    }
+}
+
 /// Stores a new pair; other tabs see it through a `storage` event.
 pub fn store(pair: &TokenPair) {
     // Refresh first: a tab that sees the new access token can then rely on the refresh
     // token beside it being the matching one.
     write(REFRESH_KEY, &pair.refresh_token);
     write(ACCESS_KEY, &pair.access_token);
+    changed();
+}
+
+/// Stores `pair`, the result of spending the refresh token `spent`, only if `spent` is
+/// still the stored one. Anything else means the pair changed while the refresh was on
+/// its way (signed out, or signed in again), and that change wins.
+pub fn store_replacing(spent: &str, pair: &TokenPair) -> bool {
+    let current = refresh_token().as_deref() == Some(spent);
+    if current {
+        store(pair);
+    }
+    current
 }
 
 /// Forgets both tokens: signed out here, and in every other tab through `storage` events.
 pub fn clear() {
     LocalStorage::delete(ACCESS_KEY);
     LocalStorage::delete(REFRESH_KEY);
+    changed();
+}
+
+/// Forgets the tokens only if the stored refresh token is `refused`: a newer pair that
+/// another tab stored meanwhile is not the one the server refused.
+pub fn clear_if_refresh_is(refused: &str) {
+    if refresh_token().as_deref() == Some(refused) {
+        clear();
+    }
+}
+
+/// Forgets the tokens only if the stored access token is `refused` (or none is stored).
+pub fn clear_if_access_is(refused: &str) {
+    if access_token().is_none_or(|current| current == refused) {
+        clear();
+    }
 }
 
 /// The times a JWT carries, read without verifying it: the browser only uses them to

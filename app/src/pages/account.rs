@@ -69,7 +69,7 @@ fn ChangePassword() -> impl IntoView {
                         "Password changed. Your other sessions were signed out.".to_owned(),
                     ));
                 }
-                Err(ApiError::Server { status: 403, .. }) => {
+                Err(e) if e.code() == Some("invalid_credentials") => {
                     current
                         .error
                         .set(Some("The current password is not right.".to_owned()));
@@ -166,7 +166,7 @@ fn DeleteAccount() -> impl IntoView {
                     auth.signed_out();
                     navigate(AppRoute::Register.path(), NavigateOptions::default());
                 }
-                Err(ApiError::Server { status: 403, .. }) => {
+                Err(e) if e.code() == Some("invalid_credentials") => {
                     password
                         .error
                         .set(Some("The password is not right.".to_owned()));

@@ -5,7 +5,7 @@ use leptos_router::{
 };
 
 use crate::{
-    api::{ApiError, endpoints},
+    api::endpoints,
     auth::{safe_next, use_auth},
     components::{Field, FieldInput},
     domain::Email,
@@ -50,7 +50,7 @@ pub fn LoginPage() -> impl IntoView {
                     auth.signed_in();
                     navigate(&next, NavigateOptions::default());
                 }
-                Err(ApiError::Server { status: 401, .. }) => {
+                Err(e) if e.code() == Some("invalid_credentials") => {
                     error.set(Some("Incorrect email or password.".to_owned()));
                 }
                 Err(other) => error.set(Some(other.to_string())),

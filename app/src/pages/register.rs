@@ -2,7 +2,7 @@ use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
 use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 use crate::{
-    api::{ApiError, endpoints},
+    api::endpoints,
     auth::use_auth,
     components::{Field, FieldInput},
     domain::{Email, Password},
@@ -54,11 +54,7 @@ pub fn RegisterPage() -> impl IntoView {
                     auth.signed_in();
                     navigate(AppRoute::Todos.path(), NavigateOptions::default());
                 }
-                Err(ApiError::Server {
-                    status: 409,
-                    detail,
-                    ..
-                }) => email.error.set(Some(detail)),
+                Err(e) if e.code() == Some("conflict") => email.error.set(Some(e.to_string())),
                 Err(e) if e.field() == Some("email") => email.error.set(Some(e.to_string())),
                 Err(e) if e.field() == Some("password") => password.error.set(Some(e.to_string())),
                 Err(e) => error.set(Some(e.to_string())),

@@ -2,7 +2,7 @@
 
 use leptos::{ev, html, prelude::*};
 
-use super::store::{Item, TodoStore};
+use super::store::{Item, SyncState, TodoStore};
 use crate::domain::TodoTitle;
 
 #[component]
@@ -13,6 +13,13 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
     let cancelled = StoredValue::new(false);
     let edit = NodeRef::<html::Input>::new();
     let original = item.title.clone();
+    let sync = store.sync_state(key);
+    let saving = move || matches!(sync.get(), Some(SyncState::Saving(_)));
+    let unsaved = move || match sync.get() {
+        Some(SyncState::Unsaved { deleted: true }) => Some("Not deleted"),
+        Some(SyncState::Unsaved { deleted: false }) => Some("Not saved"),
+        _ => None,
+    };
 
     let start_editing = move || {
         cancelled.set_value(false);
@@ -62,7 +69,13 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
     };
 
     view! {
-        <li class:completed=item.completed class:editing=move || editing.get()>
+        <li
+            class:completed=item.completed
+            class:editing=move || editing.get()
+            class:saving=saving
+            class:unsaved=move || unsaved().is_some()
+            aria-busy=move || saving().then_some("true")
+        >
             <div class="view">
                 <input
                     class="toggle"
@@ -93,6 +106,13 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
                 on:keydown=on_edit_key
                 on:blur=move |_| finish()
             />
+            {move || unsaved().map(|what| view! {
+                <p class="sync-status" role="status">
+                    <span>{what}</span>
+                    <button class="retry" on:click=move |_| store.retry(key)>"Retry"</button>
+                    <button class="discard" on:click=move |_| store.discard(key)>"Discard"</button>
+                </p>
+            })}
         </li>
     }
 }

@@ -2,6 +2,7 @@
 //! markup and behaviour, on the signed-in user's todos.
 
 mod item;
+mod reconcile;
 mod store;
 
 use leptos::{ev, html, prelude::*};
@@ -42,9 +43,9 @@ fn TodoApp() -> impl IntoView {
     let location = use_location();
     let filter = Memo::new(move |_| filter_of(&location.pathname.get(), &location.hash.get()));
 
-    // Leaving with changes still on their way would lose them: ask first.
+    // Leaving with changes on their way, or not saved, would lose them: ask first.
     let leave_guard = window_event_listener(ev::beforeunload, move |event| {
-        if store.pending.get_untracked() > 0 {
+        if store.has_unsaved_changes() {
             event.prevent_default();
         }
     });
@@ -116,6 +117,7 @@ fn TodoApp() -> impl IntoView {
                 store.error.get().map(|message| view! {
                     <p class="todo-error" role="alert">
                         {message}
+                        <button class="retry-all" on:click=move |_| store.retry_all()>"Retry"</button>
                         <button class="dismiss" on:click=move |_| store.error.set(None)>"Dismiss"</button>
                     </p>
                 })

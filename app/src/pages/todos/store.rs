@@ -1,19 +1,32 @@
 //! The todo list as the page holds it: changed at once on screen (optimistic), sent to
-//! the server behind the scenes, and reloaded from the server with a visible message if
-//! the server refuses a change.
+//! the server behind the scenes, and never shown as saved when it is not.
+//!
+//! Every todo with a change the server has not confirmed carries a [`SyncState`]:
+//! `Saving` while the change is on its way, `Unsaved` when it could not be delivered (no
+//! answer, a 5xx, a 429). An unsaved todo is marked on screen with "Retry" and
+//! "Discard"; retrying sends the todo's whole state as it is now, so any number of
+//! retries and later edits end in one consistent write. A create is retried with the
+//! `Idempotency-Key` it was first sent with, so a create whose answer was lost is never
+//! applied twice. A change the server refused (4xx) is shown and the list reloaded.
 
-use std::{cell::RefCell, collections::HashMap, rc::Rc};
+use std::{
+    cell::RefCell,
+    collections::{HashMap, HashSet},
+    rc::Rc,
+};
 
 use futures::{
     FutureExt,
+    channel::oneshot,
     future::{LocalBoxFuture, Shared},
 };
 use leptos::{prelude::*, task::spawn_local};
 use uuid::Uuid;
 
+use super::reconcile::{self, Local};
 use crate::{
     api::{ApiError, endpoints},
-    dto::{StatusFilter, TodoPatch},
+    dto::{StatusFilter, Todo, TodoPatch},
 };
 
 /// A todo on screen. `key` is the page's own handle: a new todo has one at once, and its
@@ -25,7 +38,63 @@ pub struct Item {
     pub completed: bool,
 }
 
+/// Where a todo's last change stands, when the server has not confirmed it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SyncState {
+    /// This many writes are on their way.
+    Saving(usize),
+    /// A write could not be delivered; `deleted` when it was the todo's deletion (the
+    /// todo is shown again until that is retried or discarded).
+    Unsaved { deleted: bool },
+}
+
 type IdFuture = Shared<LocalBoxFuture<'static, Option<Uuid>>>;
+
+/// A creation as first sent. A retry sends exactly this again, with the same
+/// `Idempotency-Key` (the server refuses the key with another body), and changes made
+/// since follow as a patch.
+#[derive(Clone)]
+struct PendingCreate {
+    idempotency_key: String,
+    title: String,
+    completed: bool,
+}
+
+/// What the store keeps beside the signals: plain data, read and written synchronously.
+#[derive(Default)]
+struct Book {
+    /// The server id of each todo, as a future while its creation is on its way.
+    ids: HashMap<u64, IdFuture>,
+    /// Each todo whose creation is not confirmed, as first sent.
+    creates: HashMap<u64, PendingCreate>,
+    /// What the server last confirmed of each todo, for "Discard".
+    confirmed: HashMap<u64, Item>,
+    /// Todos removed on screen whose deletion is on its way or failed: key → the todo and
+    /// where it was.
+    deleting: HashMap<u64, (usize, Item)>,
+    /// Counts finished writes, so that a list fetched before one finished is not
+    /// mistaken for the current truth.
+    writes_finished: u64,
+    next_key: u64,
+}
+
+impl Book {
+    fn id_of(&self, key: u64) -> Option<Uuid> {
+        self.ids
+            .get(&key)
+            .and_then(|id| id.peek().copied().flatten())
+    }
+
+    fn set_id(&mut self, key: u64, id: Option<Uuid>) {
+        self.ids
+            .insert(key, futures::future::ready(id).boxed_local().shared());
+    }
+
+    fn new_key(&mut self) -> u64 {
+        self.next_key += 1;
+        self.next_key
+    }
+}
 
 /// The page's todos and the writes in flight.
 #[derive(Clone, Copy)]
@@ -33,12 +102,13 @@ pub struct TodoStore {
     pub items: RwSignal<Vec<Item>>,
     /// `true` once the first load has answered.
     pub loaded: RwSignal<bool>,
-    /// The last failure, shown to the user until the next success.
+    /// The last failure, shown to the user until dismissed or retried.
     pub error: RwSignal<Option<String>>,
-    /// Writes sent and not yet answered; the page asks before unloading while any are.
+    /// Writes sent and not yet answered.
     pub pending: RwSignal<usize>,
-    ids: StoredValue<Rc<RefCell<HashMap<u64, IdFuture>>>, LocalStorage>,
-    next_key: StoredValue<u64>,
+    /// The todos whose changes are not confirmed; a todo missing here is saved.
+    pub sync: RwSignal<HashMap<u64, SyncState>>,
+    book: StoredValue<Rc<RefCell<Book>>, LocalStorage>,
 }
 
 impl TodoStore {
@@ -49,128 +119,270 @@ impl TodoStore {
             loaded: RwSignal::new(false),
             error: RwSignal::new(None),
             pending: RwSignal::new(0),
-            ids: StoredValue::new_local(Rc::default()),
-            next_key: StoredValue::new(0),
+            sync: RwSignal::new(HashMap::new()),
+            book: StoredValue::new_local(Rc::default()),
         }
     }
 
-    fn new_key(&self) -> u64 {
-        self.next_key.update_value(|k| *k += 1);
-        self.next_key.get_value()
+    fn with_book<T>(&self, f: impl FnOnce(&mut Book) -> T) -> T {
+        self.book.with_value(|book| f(&mut book.borrow_mut()))
     }
 
-    fn set_id(&self, key: u64, id: Option<Uuid>) {
-        let ready: IdFuture = futures::future::ready(id).boxed_local().shared();
-        self.ids
-            .with_value(|ids| ids.borrow_mut().insert(key, ready));
+    /// The sync state of one todo (reactive, and only for that todo).
+    #[must_use]
+    pub fn sync_state(&self, key: u64) -> Memo<Option<SyncState>> {
+        let sync = self.sync;
+        Memo::new(move |_| sync.with(|states| states.get(&key).copied()))
     }
 
-    async fn id_of(&self, key: u64) -> Option<Uuid> {
-        let future = self.ids.with_value(|ids| ids.borrow().get(&key).cloned())?;
-        future.await
+    /// Whether anything the user did is not on the server yet.
+    #[must_use]
+    pub fn has_unsaved_changes(&self) -> bool {
+        self.pending.get_untracked() > 0 || !self.sync.with_untracked(HashMap::is_empty)
     }
 
-    /// (Re)loads every todo from the server.
+    /// (Re)loads the list from the server, keeping every unconfirmed change on screen.
     pub fn load(&self) {
         let store = *self;
         spawn_local(async move {
+            let finished_before = store.with_book(|book| book.writes_finished);
             match endpoints::todos(StatusFilter::All).await {
+                // A write finished while the list was on its way: the list may predate
+                // it. Ask again rather than show something older than the screen.
+                Ok(_) if store.with_book(|book| book.writes_finished) != finished_before => {
+                    store.load();
+                }
                 Ok(list) => {
-                    store.ids.with_value(|ids| ids.borrow_mut().clear());
-                    let items = list
-                        .items
-                        .into_iter()
-                        .map(|todo| {
-                            let key = store.new_key();
-                            store.set_id(key, Some(todo.id));
-                            Item {
-                                key,
-                                title: todo.title,
-                                completed: todo.completed,
-                            }
-                        })
-                        .collect();
-                    store.items.set(items);
+                    store.merge(list.items);
                     store.loaded.set(true);
                 }
-                Err(error) => store.fail(&error, false),
+                Err(error) => store.show_failure(&error),
             }
         });
     }
 
-    /// Runs a write, counting it as pending; on failure shows why and reloads the truth.
-    fn write(&self, task: impl std::future::Future<Output = Result<(), ApiError>> + 'static) {
-        let store = *self;
-        store.pending.update(|n| *n += 1);
-        spawn_local(async move {
-            let result = task.await;
-            store.pending.update(|n| *n -= 1);
-            match result {
-                Ok(()) => {}
-                Err(error) => store.fail(&error, true),
+    fn merge(&self, server: Vec<Todo>) {
+        let sync = self.sync.get_untracked();
+        let items = self.items.get_untracked();
+        let merged = self.with_book(|book| {
+            let being_deleted: HashSet<Uuid> = book
+                .deleting
+                .keys()
+                .filter_map(|key| book.id_of(*key))
+                .collect();
+            let id_of = |key| book.id_of(key);
+            let unconfirmed = |key| sync.contains_key(&key);
+            let local = Local {
+                items: &items,
+                id_of: &id_of,
+                unconfirmed: &unconfirmed,
+                being_deleted: &being_deleted,
+            };
+            let mut next_key = book.next_key;
+            let merged = reconcile::merge(server, &local, || {
+                next_key += 1;
+                next_key
+            });
+            book.next_key = next_key;
+            for (key, id) in &merged.new_ids {
+                book.set_id(*key, Some(*id));
             }
+            for item in merged.items.iter().filter(|i| !sync.contains_key(&i.key)) {
+                book.confirmed.insert(item.key, item.clone());
+            }
+            merged
         });
+        self.items.set(merged.items);
     }
 
-    fn fail(&self, error: &ApiError, reload: bool) {
+    fn show_failure(&self, error: &ApiError) {
         if *error == ApiError::SignedOut {
             return; // the auth context is already taking the user to sign in
         }
-        self.error.set(Some(match error {
-            ApiError::Network => error.to_string(),
-            other => format!("The change was not saved: {other}"),
+        self.error.set(Some(if error.is_transient() {
+            format!("{error} Your changes are kept here, marked “Not saved”.")
+        } else {
+            format!("The change was not saved: {error}")
         }));
-        if reload && *error != ApiError::Network {
-            self.load();
+    }
+
+    /// Counts a write to `keys` as started.
+    fn begin(&self, keys: &[u64]) {
+        self.pending.update(|n| *n += 1);
+        self.sync.update(|states| {
+            for key in keys {
+                let state = states.entry(*key).or_insert(SyncState::Saving(0));
+                if let SyncState::Saving(n) = state {
+                    *n += 1;
+                }
+            }
+        });
+    }
+
+    /// Counts a write to `keys` as finished with `result`. A failure worth retrying marks
+    /// the todos unsaved; a refusal shows why and reloads the truth.
+    fn finish(&self, keys: &[u64], deleted: bool, result: &Result<(), ApiError>) {
+        self.pending.update(|n| *n -= 1);
+        self.with_book(|book| book.writes_finished += 1);
+        let unsaved = result.as_ref().is_err_and(ApiError::is_transient);
+        self.sync.update(|states| {
+            for key in keys {
+                match states.get_mut(key) {
+                    _ if unsaved => {
+                        states.insert(*key, SyncState::Unsaved { deleted });
+                    }
+                    Some(SyncState::Saving(n)) if *n > 1 => *n -= 1,
+                    Some(SyncState::Saving(_)) => {
+                        states.remove(key);
+                    }
+                    _ => {}
+                }
+            }
+        });
+        if let Err(error) = result {
+            self.show_failure(error);
+            if !unsaved && *error != ApiError::SignedOut {
+                self.forget_unconfirmed(keys);
+                self.load();
+            }
         }
+    }
+
+    /// After a refusal: the server's answer is final, so what it refused is dropped and
+    /// the reload shows the truth.
+    fn forget_unconfirmed(&self, keys: &[u64]) {
+        self.sync
+            .update(|states| keys.iter().for_each(|k| _ = states.remove(k)));
+        let uncreated: Vec<u64> = self.with_book(|book| {
+            keys.iter()
+                .copied()
+                .filter(|key| book.deleting.remove(key).is_none() && book.id_of(*key).is_none())
+                .collect()
+        });
+        self.items
+            .update(|items| items.retain(|item| !uncreated.contains(&item.key)));
+    }
+
+    /// Runs one write for `keys` in the background.
+    fn write(
+        &self,
+        keys: Vec<u64>,
+        deleted: bool,
+        task: impl Future<Output = Result<(), ApiError>> + 'static,
+    ) {
+        let store = *self;
+        store.begin(&keys);
+        spawn_local(async move {
+            let result = task.await;
+            store.finish(&keys, deleted, &result);
+        });
     }
 
     /// Adds a todo at the bottom.
     pub fn add(&self, title: String) {
-        let key = self.new_key();
+        let key = self.with_book(|book| {
+            let key = book.new_key();
+            let create = PendingCreate {
+                idempotency_key: new_idempotency_key(),
+                title: title.clone(),
+                completed: false,
+            };
+            book.creates.insert(key, create);
+            key
+        });
         self.items.update(|items| {
             items.push(Item {
                 key,
-                title: title.clone(),
+                title,
                 completed: false,
             });
         });
-        let (done, created) = futures::channel::oneshot::channel::<Option<Uuid>>();
+        self.send_create(key);
+    }
+
+    /// Sends the creation of `key` as first sent; what changed on screen since follows
+    /// as a patch once the server has answered.
+    fn send_create(&self, key: u64) {
+        let Some(create) = self.with_book(|book| book.creates.get(&key).cloned()) else {
+            return;
+        };
+        let (done, created) = oneshot::channel::<Option<Uuid>>();
         let id: IdFuture = async move { created.await.ok().flatten() }
             .boxed_local()
             .shared();
-        self.ids.with_value(|ids| ids.borrow_mut().insert(key, id));
-        self.write(async move {
-            match endpoints::create_todo(title).await {
-                Ok(todo) => {
-                    let _ = done.send(Some(todo.id));
-                    Ok(())
-                }
-                Err(error) => {
-                    let _ = done.send(None);
-                    Err(error)
-                }
+        self.with_book(|book| book.ids.insert(key, id));
+        let store = *self;
+        self.write(vec![key], false, async move {
+            let result =
+                endpoints::create_todo(create.title, create.completed, &create.idempotency_key)
+                    .await;
+            let _ = done.send(result.as_ref().ok().map(|todo| todo.id));
+            let created = Item::from_todo(key, result?);
+            store.with_book(|book| {
+                book.creates.remove(&key);
+                book.confirmed.insert(key, created.clone());
+            });
+            if let Some(now) = store.item(key).filter(|now| *now != created) {
+                store.patch(
+                    key,
+                    TodoPatch {
+                        title: Some(now.title),
+                        completed: Some(now.completed),
+                    },
+                );
             }
+            Ok(())
         });
     }
 
-    /// Sends a change of one todo, once its id is known.
+    fn item(&self, key: u64) -> Option<Item> {
+        self.items
+            .with_untracked(|items| items.iter().find(|i| i.key == key).cloned())
+    }
+
+    fn is_unsaved(&self, key: u64) -> bool {
+        self.sync
+            .with_untracked(|states| matches!(states.get(&key), Some(SyncState::Unsaved { .. })))
+    }
+
+    /// Sends a change of one todo, once its id is known. A todo already marked unsaved
+    /// is sent whole instead, which also retries what failed before.
     fn patch(&self, key: u64, patch: TodoPatch) {
+        if self.is_unsaved(key) {
+            self.retry(key);
+            return;
+        }
         let store = *self;
-        self.write(async move {
-            let Some(id) = store.id_of(key).await else {
-                return Ok(()); // its creation failed: the reload has dropped it already
+        self.write(vec![key], false, async move {
+            let id_future = store.with_book(|book| book.ids.get(&key).cloned());
+            let Some(id) = (match id_future {
+                Some(id) => id.await,
+                None => None,
+            }) else {
+                // Its creation failed: the todo is marked unsaved, and its retry will
+                // create it with this change in it.
+                return Ok(());
             };
-            endpoints::update_todo(id, patch).await.map(|_| ())
+            let todo = endpoints::update_todo(id, patch).await?;
+            store.confirm(key, todo);
+            Ok(())
+        });
+    }
+
+    fn confirm(&self, key: u64, todo: Todo) {
+        self.with_book(|book| book.confirmed.insert(key, Item::from_todo(key, todo)));
+    }
+
+    fn edit(&self, key: u64, change: impl FnOnce(&mut Item)) {
+        self.items.update(|items| {
+            if let Some(item) = items.iter_mut().find(|i| i.key == key) {
+                change(item);
+            }
         });
     }
 
     pub fn set_completed(&self, key: u64, completed: bool) {
-        self.items.update(|items| {
-            if let Some(item) = items.iter_mut().find(|i| i.key == key) {
-                item.completed = completed;
-            }
-        });
+        self.edit(key, |item| item.completed = completed);
         self.patch(
             key,
             TodoPatch {
@@ -181,11 +393,7 @@ impl TodoStore {
     }
 
     pub fn rename(&self, key: u64, title: String) {
-        self.items.update(|items| {
-            if let Some(item) = items.iter_mut().find(|i| i.key == key) {
-                item.title.clone_from(&title);
-            }
-        });
+        self.edit(key, |item| item.title.clone_from(&title));
         self.patch(
             key,
             TodoPatch {
@@ -196,48 +404,214 @@ impl TodoStore {
     }
 
     pub fn remove(&self, key: u64) {
-        self.items.update(|items| items.retain(|i| i.key != key));
+        let uncreated = self.is_unsaved(key) && self.with_book(|book| book.id_of(key).is_none());
+        let Some(position) = self
+            .items
+            .with_untracked(|items| items.iter().position(|i| i.key == key))
+        else {
+            return;
+        };
+        let item = self.items.try_update(|items| items.remove(position));
+        // Whatever was unsaved about it, the deletion is what counts now.
+        self.sync.update(|states| _ = states.remove(&key));
+        if uncreated {
+            // It never reached the server: nothing to delete there.
+            self.with_book(|book| book.creates.remove(&key));
+            return;
+        }
+        if let Some(item) = item {
+            self.with_book(|book| book.deleting.insert(key, (position, item)));
+        }
+        self.send_delete(key);
+    }
+
+    fn send_delete(&self, key: u64) {
         let store = *self;
-        self.write(async move {
-            let Some(id) = store.id_of(key).await else {
-                return Ok(());
-            };
-            endpoints::delete_todo(id).await
+        self.write(vec![key], true, async move {
+            let result = store.delete_on_server(key).await;
+            store.deletion_finished(key, result.as_ref().is_err_and(ApiError::is_transient));
+            result
         });
+    }
+
+    async fn delete_on_server(&self, key: u64) -> Result<(), ApiError> {
+        let id_future = self.with_book(|book| book.ids.get(&key).cloned());
+        let Some(id) = (match id_future {
+            Some(id) => id.await,
+            None => None,
+        }) else {
+            return Ok(());
+        };
+        match endpoints::delete_todo(id).await {
+            // Already gone: a retry after a lost answer, or another device.
+            Err(error) if error.status() == Some(404) => Ok(()),
+            other => other,
+        }
+    }
+
+    /// A deletion that could not be delivered shows the todo again, marked, so the user
+    /// sees it is still there; any other outcome forgets it.
+    fn deletion_finished(&self, key: u64, undelivered: bool) {
+        let Some((position, item)) = self.with_book(|book| book.deleting.remove(&key)) else {
+            return;
+        };
+        if undelivered {
+            self.items.update(|items| {
+                if !items.iter().any(|i| i.key == key) {
+                    items.insert(position.min(items.len()), item);
+                }
+            });
+        }
     }
 
     pub fn set_all_completed(&self, completed: bool) {
-        let keys: Vec<u64> = self
-            .items
-            .with_untracked(|items| items.iter().map(|i| i.key).collect());
+        let (keys, unsaved): (Vec<u64>, Vec<u64>) = self.items.with_untracked(|items| {
+            items
+                .iter()
+                .filter(|i| i.completed != completed)
+                .map(|i| i.key)
+                .partition(|key| !self.is_unsaved(*key))
+        });
         self.items
             .update(|items| items.iter_mut().for_each(|i| i.completed = completed));
+        // Todos that failed to save are sent whole, with this change in them.
+        unsaved.into_iter().for_each(|key| self.retry(key));
         let store = *self;
-        self.write(async move {
+        let changed = keys.clone();
+        self.write(keys, false, async move {
             // Todos still being created must exist before the bulk change can cover them.
-            for key in keys {
-                store.id_of(key).await;
-            }
-            endpoints::toggle_all(completed).await.map(|_| ())
+            store.await_ids(&changed).await;
+            endpoints::toggle_all(completed).await?;
+            store.with_book(|book| {
+                for key in changed {
+                    if let Some(item) = book.confirmed.get_mut(&key) {
+                        item.completed = completed;
+                    }
+                }
+            });
+            Ok(())
         });
     }
 
-    pub fn clear_completed(&self) {
-        let keys: Vec<u64> = self.items.with_untracked(|items| {
-            items
-                .iter()
-                .filter(|i| i.completed)
-                .map(|i| i.key)
+    async fn await_ids(&self, keys: &[u64]) {
+        let futures: Vec<IdFuture> = self.with_book(|book| {
+            keys.iter()
+                .filter_map(|k| book.ids.get(k).cloned())
                 .collect()
         });
-        self.items.update(|items| items.retain(|i| !i.completed));
-        let store = *self;
-        self.write(async move {
-            for key in keys {
-                store.id_of(key).await;
-            }
-            endpoints::clear_completed().await.map(|_| ())
+        futures::future::join_all(futures).await;
+    }
+
+    pub fn clear_completed(&self) {
+        let done: Vec<(usize, Item)> = self.items.with_untracked(|items| {
+            items
+                .iter()
+                .enumerate()
+                .filter(|(_, i)| i.completed)
+                .map(|(position, i)| (position, i.clone()))
+                .collect()
         });
+        let (uncreated, keys): (Vec<u64>, Vec<u64>) = done
+            .iter()
+            .map(|(_, i)| i.key)
+            .partition(|key| self.is_unsaved(*key) && self.with_book(|b| b.id_of(*key).is_none()));
+        self.items.update(|items| items.retain(|i| !i.completed));
+        // Whatever was unsaved about them, their deletion is what counts now.
+        self.sync.update(|states| {
+            for key in uncreated.iter().chain(&keys) {
+                states.remove(key);
+            }
+        });
+        self.with_book(|book| {
+            for (position, item) in done {
+                book.creates.remove(&item.key);
+                if !uncreated.contains(&item.key) {
+                    book.deleting.insert(item.key, (position, item));
+                }
+            }
+        });
+        let store = *self;
+        let cleared = keys.clone();
+        self.write(keys, true, async move {
+            store.await_ids(&cleared).await;
+            let result = endpoints::clear_completed().await.map(|_| ());
+            let undelivered = result.as_ref().is_err_and(ApiError::is_transient);
+            for key in cleared {
+                store.deletion_finished(key, undelivered);
+            }
+            result
+        });
+    }
+
+    /// Sends an unsaved todo again, whole: its deletion, its creation (with the same
+    /// idempotency key), or its current title and state.
+    pub fn retry(&self, key: u64) {
+        let Some(SyncState::Unsaved { deleted }) =
+            self.sync.with_untracked(|s| s.get(&key).copied())
+        else {
+            return;
+        };
+        self.sync.update(|states| _ = states.remove(&key));
+        if deleted {
+            self.remove(key);
+        } else if self.with_book(|book| book.id_of(key).is_none()) {
+            self.send_create(key);
+        } else if let Some(item) = self.item(key) {
+            self.patch(
+                key,
+                TodoPatch {
+                    title: Some(item.title),
+                    completed: Some(item.completed),
+                },
+            );
+        }
+    }
+
+    /// Retries every unsaved todo, and the list itself if it never loaded.
+    pub fn retry_all(&self) {
+        self.error.set(None);
+        if !self.loaded.get_untracked() {
+            self.load();
+        }
+        let unsaved: Vec<u64> = self.sync.with_untracked(|states| {
+            states
+                .iter()
+                .filter(|(_, s)| matches!(s, SyncState::Unsaved { .. }))
+                .map(|(key, _)| *key)
+                .collect()
+        });
+        unsaved.into_iter().for_each(|key| self.retry(key));
+    }
+
+    /// Gives up an unsaved change: a todo that was never created goes, any other goes
+    /// back to what the server last confirmed.
+    pub fn discard(&self, key: u64) {
+        if !self.is_unsaved(key) {
+            return;
+        }
+        self.sync.update(|states| _ = states.remove(&key));
+        let confirmed = self.with_book(|book| {
+            book.creates.remove(&key);
+            book.confirmed.get(&key).cloned()
+        });
+        self.items.update(|items| match confirmed {
+            Some(confirmed) => {
+                if let Some(item) = items.iter_mut().find(|i| i.key == key) {
+                    *item = confirmed;
+                }
+            }
+            None => items.retain(|i| i.key != key),
+        });
+    }
+}
+
+impl Item {
+    fn from_todo(key: u64, todo: Todo) -> Self {
+        Self {
+            key,
+            title: todo.title,
+            completed: todo.completed,
+        }
     }
 }
 
@@ -245,4 +619,12 @@ impl Default for TodoStore {
     fn default() -> Self {
         Self::new()
     }
+}
+
+/// A fresh `Idempotency-Key`: 104 random bits in hex, plenty to never repeat within one
+/// user's day (the key's lifetime on the server).
+fn new_idempotency_key() -> String {
+    #[allow(clippy::cast_possible_truncation, clippy::cast_sign_loss)]
+    let random = || (js_sys::Math::random() * f64::from(1u32 << 26) * f64::from(1u32 << 26)) as u64;
+    format!("{:013x}{:013x}", random(), random())
 }

@@ -56,13 +56,24 @@ pub async fn connect_and_migrate(url: &str) -> Result<DatabaseConnection, DbStar
     } else {
         options.max_connections(16).min_connections(1);
     }
-    let db = Database::connect(options)
+    let db = Database::connect(options.clone())
         .await
         .map_err(DbStartError::Connect)?;
     Migrator::up(&db, None)
         .await
         .map_err(DbStartError::Migrate)?;
-    Ok(db)
+    if !url.starts_with("sqlite:") {
+        return Ok(db);
+    }
+    // A SQLite connection caches the schema it read when it opened, and a statement
+    // prepared against a stale cache can fail for good instead of being re-prepared (an
+    // `ON CONFLICT` naming a unique index that a migration just created: "does not match
+    // any PRIMARY KEY or UNIQUE constraint"). The pool's other connections may predate
+    // the migration, so serve from fresh ones.
+    db.close().await.map_err(DbStartError::Connect)?;
+    Database::connect(options)
+        .await
+        .map_err(DbStartError::Connect)
 }
 
 /// Whether the database answers a trivial query within [`CONNECT_TIMEOUT`].

@@ -4,6 +4,7 @@
 //! Run with `cargo test -p ticked --test api`. With `TEST_DATABASE_URL=postgres://…` set,
 //! every test runs on a fresh PostgreSQL database made from that server instead of SQLite.
 
+mod confirmation;
 mod durability;
 mod health;
 mod helpers;

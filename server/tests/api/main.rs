@@ -11,6 +11,7 @@ mod helpers;
 mod instances;
 mod login;
 mod migrations;
+mod nulls;
 mod openapi;
 mod pages;
 mod process;

@@ -12,6 +12,7 @@ mod instances;
 mod login;
 mod migrations;
 mod nulls;
+mod odd_text;
 mod openapi;
 mod pages;
 mod process;

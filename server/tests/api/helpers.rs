@@ -18,6 +18,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
     pub client: reqwest::Client,
+    /// The database of an in-process server, for tests that must reach past the API.
+    pub database_url: Option<String>,
     /// Holds the SQLite file and generated secrets until the test ends.
     _data_dir: Option<TempDir>,
 }
@@ -28,6 +30,7 @@ impl TestApp {
         Self {
             address: format!("http://{address}"),
             client: reqwest::Client::new(),
+            database_url: None,
             _data_dir: None,
         }
     }
@@ -196,6 +199,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
+        database_url: Some(database_url),
         _data_dir: Some(data_dir),
     }
 }

@@ -8,6 +8,7 @@ mod confirmation;
 mod durability;
 mod health;
 mod helpers;
+mod idempotency;
 mod instances;
 mod login;
 mod migrations;

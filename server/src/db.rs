@@ -117,8 +117,9 @@ pub async fn database_now(
         .await?
         .ok_or_else(|| sea_orm::DbErr::Custom("the database gave no time".to_owned()))?;
     let micros: i64 = row.try_get_by_index(0)?;
-    chrono::DateTime::from_timestamp_micros(micros)
-        .ok_or_else(|| sea_orm::DbErr::Custom(format!("the database's time {micros} is out of range")))
+    chrono::DateTime::from_timestamp_micros(micros).ok_or_else(|| {
+        sea_orm::DbErr::Custom(format!("the database's time {micros} is out of range"))
+    })
 }
 
 /// A skew of this process's clock for tests that show what a skewed instance can and

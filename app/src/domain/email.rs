@@ -133,6 +133,9 @@ mod tests {
         let err = Email::parse(&growing).expect_err("too long once normalised");
         assert_eq!(err.field, "email");
         let fits = format!("{}@example.com", "İ".repeat(121));
-        assert_eq!(Email::parse(&fits).unwrap().normalized().chars().count(), 254);
+        assert_eq!(
+            Email::parse(&fits).unwrap().normalized().chars().count(),
+            254
+        );
     }
 }

@@ -78,7 +78,9 @@ impl Reservation {
     /// # Errors
     /// [`ApiError::Database`] if the delete fails.
     pub async fn release(self, db: &impl ConnectionTrait) -> Result<(), ApiError> {
-        login_failure::Entity::delete_by_id(self.id).exec(db).await?;
+        login_failure::Entity::delete_by_id(self.id)
+            .exec(db)
+            .await?;
         Ok(())
     }
 }

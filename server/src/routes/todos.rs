@@ -86,8 +86,7 @@ async fn create(
     let completed = body.completed.unwrap_or(false);
     let todo = match key {
         Some(key) => {
-            idempotency::create_todo_once(&state.db, auth.user_id, &key, title, completed)
-                .await?
+            idempotency::create_todo_once(&state.db, auth.user_id, &key, title, completed).await?
         }
         None => todos::create(&state.db, auth.user_id, title, completed).await?,
     };

@@ -15,8 +15,8 @@
 
 use chrono::Duration;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait, TryInsertResult,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
+    TryInsertResult,
 };
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
@@ -88,8 +88,7 @@ pub async fn create_todo_once(
     idempotency_key::Entity::delete_many()
         .filter(idempotency_key::Column::UserId.eq(user))
         .filter(
-            idempotency_key::Column::CreatedAt
-                .lte(db::now() - Duration::hours(KEY_LIFETIME_HOURS)),
+            idempotency_key::Column::CreatedAt.lte(db::now() - Duration::hours(KEY_LIFETIME_HOURS)),
         )
         .exec(&txn)
         .await?;

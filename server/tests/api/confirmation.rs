@@ -6,8 +6,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::helpers::{
-    TestApp, TestUser, Tokens, assert_error, burst, own_client, send, spawn_app_with,
-    status_counts,
+    TestApp, TestUser, Tokens, assert_error, burst, own_client, send, spawn_app_with, status_counts,
 };
 
 const LIMITS: [(&str, &str); 2] = [("LOGIN_MAX_FAILURES", "3"), ("LOGIN_LOCKOUT_SECONDS", "60")];
@@ -26,8 +25,12 @@ async fn change_password(app: &TestApp, tokens: &Tokens, current: &str) -> reqwe
 
 async fn delete_account(app: &TestApp, tokens: &Tokens, password: &str) -> reqwest::Response {
     send(
-        app.request(Method::DELETE, "/api/v1/users/me", Some(&tokens.access_token))
-            .json(&json!({ "password": password })),
+        app.request(
+            Method::DELETE,
+            "/api/v1/users/me",
+            Some(&tokens.access_token),
+        )
+        .json(&json!({ "password": password })),
     )
     .await
 }

@@ -3,8 +3,8 @@
 
 use reqwest::{Method, header::HeaderValue};
 use sea_orm::{Database, EntityTrait, sea_query::Expr};
-use ticked::entities::idempotency_key;
 use serde_json::{Value, json};
+use ticked::entities::idempotency_key;
 
 use crate::helpers::{
     TestApp, TestUser, assert_error, burst, own_client, send, spawn_app, status_counts,
@@ -69,7 +69,10 @@ async fn the_same_key_with_a_different_body_is_422_and_creates_nothing() {
         let response = send(create(&app, &token, "k", &body)).await;
         let error = assert_error(response, 422, "validation_error").await;
         assert!(
-            error["detail"].as_str().unwrap().starts_with("Idempotency-Key"),
+            error["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Idempotency-Key"),
             "{error}"
         );
     }
@@ -128,12 +131,8 @@ async fn a_repeat_after_the_todo_was_deleted_answers_the_first_answer_and_create
         .await
         .unwrap();
     let id = first["id"].as_str().unwrap();
-    let deleted = send(app.request(
-        Method::DELETE,
-        &format!("/api/v1/todos/{id}"),
-        Some(&token),
-    ))
-    .await;
+    let deleted =
+        send(app.request(Method::DELETE, &format!("/api/v1/todos/{id}"), Some(&token))).await;
     assert_eq!(deleted.status(), 204);
     let repeat = send(create(&app, &token, "gone", &body)).await;
     assert_eq!(repeat.status(), 201);
@@ -176,7 +175,10 @@ async fn malformed_keys_are_422_naming_the_header_and_create_nothing() {
         (HeaderValue::from_str(&long).unwrap(), "256 characters"),
         (HeaderValue::from_static("with space"), "inner space"),
         (HeaderValue::from_static("tab\there"), "tab"),
-        (HeaderValue::from_bytes("café".as_bytes()).unwrap(), "non-ASCII"),
+        (
+            HeaderValue::from_bytes("café".as_bytes()).unwrap(),
+            "non-ASCII",
+        ),
         (HeaderValue::from_bytes(b"\xff\xfe").unwrap(), "not UTF-8"),
     ];
     for (value, why) in cases {
@@ -189,7 +191,10 @@ async fn malformed_keys_are_422_naming_the_header_and_create_nothing() {
         assert_eq!(response.status(), 422, "{why}");
         let error = assert_error(response, 422, "validation_error").await;
         assert!(
-            error["detail"].as_str().unwrap().starts_with("Idempotency-Key"),
+            error["detail"]
+                .as_str()
+                .unwrap()
+                .starts_with("Idempotency-Key"),
             "{why}: {error}"
         );
     }

@@ -195,9 +195,9 @@ async fn a_full_hashing_queue_answers_503_with_retry_after_never_401() {
     let app = spawn_app_with(&[("BCRYPT_COST", "12")]).await;
     let requests = (0..120)
         .map(|i| {
-            own_client()
-                .post(app.url("/api/v1/login"))
-                .json(&json!({ "email": format!("storm-{i}@example.com"), "password": "wrong-password" }))
+            own_client().post(app.url("/api/v1/login")).json(
+                &json!({ "email": format!("storm-{i}@example.com"), "password": "wrong-password" }),
+            )
         })
         .collect();
     let responses = burst(requests).await;
@@ -231,9 +231,9 @@ async fn a_login_refused_with_503_is_not_counted_as_a_failure() {
     let (statuses, mut refused) = tokio::sync::mpsc::unbounded_channel();
     let storm: Vec<_> = (0..80)
         .map(|i| {
-            let request = own_client()
-                .post(app.url("/api/v1/login"))
-                .json(&json!({ "email": format!("storm-{i}@example.com"), "password": "wrong-password" }));
+            let request = own_client().post(app.url("/api/v1/login")).json(
+                &json!({ "email": format!("storm-{i}@example.com"), "password": "wrong-password" }),
+            );
             let statuses = statuses.clone();
             tokio::spawn(async move {
                 let status = send(request).await.status().as_u16();

@@ -22,19 +22,79 @@ async fn a_null_field_is_422_naming_the_field_on_every_route() {
     let todo = format!("/api/v1/todos/{}", created["id"].as_str().unwrap());
     let email = user.email.as_str();
     let cases: Vec<(Method, &str, Value, &str)> = vec![
-        (Method::POST, "/api/v1/todos", json!({ "title": "x", "completed": null }), "completed"),
-        (Method::POST, "/api/v1/todos", json!({ "title": null }), "title"),
+        (
+            Method::POST,
+            "/api/v1/todos",
+            json!({ "title": "x", "completed": null }),
+            "completed",
+        ),
+        (
+            Method::POST,
+            "/api/v1/todos",
+            json!({ "title": null }),
+            "title",
+        ),
         (Method::PATCH, &todo, json!({ "title": null }), "title"),
-        (Method::PATCH, &todo, json!({ "completed": null }), "completed"),
-        (Method::PATCH, &todo, json!({ "title": "changed", "completed": null }), "completed"),
-        (Method::PATCH, &todo, json!({ "title": null, "completed": true }), "title"),
-        (Method::PATCH, "/api/v1/todos", json!({ "completed": null }), "completed"),
-        (Method::POST, "/api/v1/users", json!({ "email": null, "password": "password1" }), "email"),
-        (Method::POST, "/api/v1/users", json!({ "email": "n@example.com", "password": null }), "password"),
-        (Method::POST, "/api/v1/login", json!({ "email": null, "password": "password1" }), "email"),
-        (Method::POST, "/api/v1/login", json!({ "email": email, "password": null }), "password"),
-        (Method::POST, "/api/v1/refresh", json!({ "refresh_token": null }), "refresh_token"),
-        (Method::POST, "/api/v1/logout", json!({ "refresh_token": null }), "refresh_token"),
+        (
+            Method::PATCH,
+            &todo,
+            json!({ "completed": null }),
+            "completed",
+        ),
+        (
+            Method::PATCH,
+            &todo,
+            json!({ "title": "changed", "completed": null }),
+            "completed",
+        ),
+        (
+            Method::PATCH,
+            &todo,
+            json!({ "title": null, "completed": true }),
+            "title",
+        ),
+        (
+            Method::PATCH,
+            "/api/v1/todos",
+            json!({ "completed": null }),
+            "completed",
+        ),
+        (
+            Method::POST,
+            "/api/v1/users",
+            json!({ "email": null, "password": "password1" }),
+            "email",
+        ),
+        (
+            Method::POST,
+            "/api/v1/users",
+            json!({ "email": "n@example.com", "password": null }),
+            "password",
+        ),
+        (
+            Method::POST,
+            "/api/v1/login",
+            json!({ "email": null, "password": "password1" }),
+            "email",
+        ),
+        (
+            Method::POST,
+            "/api/v1/login",
+            json!({ "email": email, "password": null }),
+            "password",
+        ),
+        (
+            Method::POST,
+            "/api/v1/refresh",
+            json!({ "refresh_token": null }),
+            "refresh_token",
+        ),
+        (
+            Method::POST,
+            "/api/v1/logout",
+            json!({ "refresh_token": null }),
+            "refresh_token",
+        ),
         (
             Method::PUT,
             "/api/v1/users/me/password",
@@ -47,7 +107,12 @@ async fn a_null_field_is_422_naming_the_field_on_every_route() {
             json!({ "current_password": user.password, "new_password": null }),
             "new_password",
         ),
-        (Method::DELETE, "/api/v1/users/me", json!({ "password": null }), "password"),
+        (
+            Method::DELETE,
+            "/api/v1/users/me",
+            json!({ "password": null }),
+            "password",
+        ),
     ];
     for (method, path, body, field) in cases {
         let why = format!("{method} {path} {body}");

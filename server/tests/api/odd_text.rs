@@ -23,7 +23,10 @@ async fn an_email_that_lower_casing_lengthens_past_254_characters_is_422_not_500
         )
         .await;
     let error = assert_error(response, 422, "validation_error").await;
-    assert!(error["detail"].as_str().unwrap().starts_with("email"), "{error}");
+    assert!(
+        error["detail"].as_str().unwrap().starts_with("email"),
+        "{error}"
+    );
     // The longest that fits once normalised is still an account.
     let fits = format!("{}@example.com", "İ".repeat(121));
     let created = app
@@ -71,7 +74,11 @@ async fn failed_logins_with_odd_emails_are_401_and_count_towards_the_lockout() {
                 .form(&[("username", email.as_str()), ("password", "wrong-password")]),
         )
         .await;
-        assert_eq!(form.status(), 429, "the form counts under the same key: {why}");
+        assert_eq!(
+            form.status(),
+            429,
+            "the form counts under the same key: {why}"
+        );
     }
 }
 
@@ -110,7 +117,10 @@ async fn odd_titles_are_stored_whole_or_refused_with_422() {
         )
         .await;
         let error = assert_error(response, 422, "validation_error").await;
-        assert!(error["detail"].as_str().unwrap().starts_with("title"), "{error}");
+        assert!(
+            error["detail"].as_str().unwrap().starts_with("title"),
+            "{error}"
+        );
     }
     // A lone surrogate is not Unicode: the JSON is malformed, not a 500.
     let surrogate = send(

@@ -38,12 +38,7 @@ async fn the_openapi_document_describes_every_endpoint() {
 #[tokio::test]
 async fn the_openapi_document_describes_the_limits_and_the_idempotency_key() {
     let app = spawn_app().await;
-    let doc: serde_json::Value = app
-        .get("/api/v1/openapi.json")
-        .await
-        .json()
-        .await
-        .unwrap();
+    let doc: serde_json::Value = app.get("/api/v1/openapi.json").await.json().await.unwrap();
     let paths = &doc["paths"];
     for (path, method, status) in [
         ("/api/v1/login", "post", "429"),

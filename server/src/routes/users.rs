@@ -33,6 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 201, description = "The new account", body = User),
         (status = 409, description = "The email is taken", body = ErrorBody),
         (status = 422, description = "Invalid email or password; the detail names the field", body = ErrorBody),
+        (status = 503, description = "Too many password hashes queued (`unavailable`); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds after which to try again"))),
     )
 )]
 async fn register(

@@ -12,6 +12,18 @@ use uuid::Uuid;
 #[cfg(feature = "ssr")]
 use utoipa::{IntoParams, ToSchema};
 
+/// Reads an optional request field that, when present, must hold a value: `API.md` says
+/// a field sent as `null` is invalid, never read as absent. Serde's `Option` would take
+/// `null` for `None`; with `#[serde(default, deserialize_with = "present")]` an absent
+/// field is `None` and `null` is the inner type's error, which names the field (a 422).
+fn present<'de, D, T>(deserializer: D) -> Result<Option<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    T::deserialize(deserializer).map(Some)
+}
+
 /// Every error response: a sentence for people and a code for programs.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
@@ -115,7 +127,13 @@ pub struct Todo {
 pub struct NewTodo {
     /// Trimmed, 1–500 characters, no control characters.
     pub title: String,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Leave out for `false`; `null` is refused.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub completed: Option<bool>,
 }
 
@@ -123,9 +141,21 @@ pub struct NewTodo {
 #[derive(Clone, Debug, Default, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct TodoPatch {
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Leave out to keep; `null` is refused.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub title: Option<String>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    /// Leave out to keep; `null` is refused.
+    #[serde(
+        default,
+        deserialize_with = "present",
+        skip_serializing_if = "Option::is_none"
+    )]
+    #[cfg_attr(feature = "ssr", schema(nullable = false))]
     pub completed: Option<bool>,
 }
 

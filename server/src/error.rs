@@ -85,6 +85,10 @@ pub enum ApiError {
     /// 429: too many failed attempts; try again after this many seconds.
     #[error("too many failed attempts; try again in {0} seconds")]
     RateLimited(u64),
+    /// 503: the server is too busy to do this now (the password hashing queue is full);
+    /// try again after this many seconds.
+    #[error("the server is busy; try again in {0} seconds")]
+    Unavailable(u64),
     /// 500: a database failure. Logged, never shown.
     #[error("database error: {0}")]
     Database(#[from] DbErr),
@@ -114,6 +118,7 @@ impl ApiError {
             Self::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
             Self::Conflict(_) => StatusCode::CONFLICT,
             Self::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
+            Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
             Self::Database(_) | Self::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -132,6 +137,7 @@ impl ApiError {
             Self::MethodNotAllowed => "method_not_allowed",
             Self::Conflict(_) => "conflict",
             Self::RateLimited(_) => "rate_limited",
+            Self::Unavailable(_) => "unavailable",
             Self::Database(_) | Self::Internal(_) => "internal",
         }
     }
@@ -150,7 +156,10 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status_code();
-        let detail = if status.is_server_error() {
+        let detail = if matches!(self, Self::Unavailable(_)) {
+            // Not a fault to hide: the client should know to wait and retry.
+            self.to_string()
+        } else if status.is_server_error() {
             tracing::error!(error = %self, "request failed");
             "Something went wrong on our side. Please try again.".to_owned()
         } else {
@@ -176,7 +185,7 @@ impl IntoResponse for ApiError {
             Self::LoginFailed => {
                 headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
             }
-            Self::RateLimited(seconds) => {
+            Self::RateLimited(seconds) | Self::Unavailable(seconds) => {
                 headers.insert(header::RETRY_AFTER, HeaderValue::from(*seconds));
             }
             _ => {}

@@ -23,7 +23,12 @@ impl Email {
         if email.is_empty() {
             return Err(FieldError::new(field, "must not be empty"));
         }
-        if email.chars().count() > Self::MAX_LEN {
+        // Both the address as typed and its lower-cased form are stored, and lower-casing
+        // can lengthen text (`İ` becomes `i` and a combining dot): bound both, or the
+        // normalised one overflows its column.
+        if email.chars().count() > Self::MAX_LEN
+            || email.to_lowercase().chars().count() > Self::MAX_LEN
+        {
             return Err(FieldError::new(
                 field,
                 format!("must be at most {} characters", Self::MAX_LEN),
@@ -118,5 +123,19 @@ mod tests {
     fn overly_long_addresses_are_refused() {
         let long = format!("{}@example.com", "a".repeat(250));
         assert!(Email::parse(&long).is_err());
+    }
+
+    #[test]
+    fn an_address_that_lower_casing_lengthens_past_the_limit_is_refused() {
+        // 200 + 12 characters as typed, 400 + 12 once lower-cased.
+        let growing = format!("{}@example.com", "İ".repeat(200));
+        assert!(growing.chars().count() <= Email::MAX_LEN);
+        let err = Email::parse(&growing).expect_err("too long once normalised");
+        assert_eq!(err.field, "email");
+        let fits = format!("{}@example.com", "İ".repeat(121));
+        assert_eq!(
+            Email::parse(&fits).unwrap().normalized().chars().count(),
+            254
+        );
     }
 }

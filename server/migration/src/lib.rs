@@ -11,6 +11,8 @@ mod m20261126_000002_create_sessions;
 mod m20261126_000003_create_todos;
 mod m20261126_000004_create_login_failures;
 mod m20261129_000005_create_todo_counts;
+mod m20261201_000006_login_failure_slots;
+mod m20261201_000007_create_idempotency_keys;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -24,6 +26,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261126_000003_create_todos::Migration),
             Box::new(m20261126_000004_create_login_failures::Migration),
             Box::new(m20261129_000005_create_todo_counts::Migration),
+            Box::new(m20261201_000006_login_failure_slots::Migration),
+            Box::new(m20261201_000007_create_idempotency_keys::Migration),
         ]
     }
 }

@@ -12,8 +12,16 @@
 //! blocking pool, which grows to 512: a storm of 32 logins meant 32 runnable bcrypt threads
 //! beside 2 async workers, and every other request waited its turn among them (in the
 //! benchmark's scenario 6, reads fell from 4 500/s to 55/s; `BENCHMARKS.md`).
+//!
+//! The pool's queue is bounded too ([`QUEUED_HASHES_PER_CORE`] jobs per core, running
+//! ones included): a storm of logins for many accounts must not pile up minutes of
+//! bcrypt work that answers clients long gone. When the queue is full, hashing fails at
+//! once with [`ApiError::Unavailable`], a 503 with `Retry-After` — never a 401, which would
+//! tell the client its password was wrong.
 
 use std::{future::Future, sync::Arc};
+
+use tokio::sync::Semaphore;
 
 use base64::{Engine, engine::general_purpose::STANDARD};
 use hmac::{Hmac, Mac};
@@ -62,7 +70,7 @@ impl PasswordHasher {
         let cost = settings.bcrypt_cost;
         let dummy_input = prehash(&pepper, uuid::Uuid::new_v4().to_string().as_bytes());
         let dummy_hash = pool
-            .run(move || bcrypt::hash(dummy_input, cost))
+            .run(move || bcrypt::hash(dummy_input, cost))?
             .await?
             .map_err(|e| ApiError::Internal(format!("bcrypt: {e}")))?;
         Ok(Self {
@@ -76,12 +84,13 @@ impl PasswordHasher {
     /// Hashes a new password.
     ///
     /// # Errors
-    /// [`ApiError::Internal`] if bcrypt fails.
+    /// [`ApiError::Unavailable`] when the hashing queue is full; [`ApiError::Internal`]
+    /// if bcrypt fails.
     pub async fn hash(&self, password: &str) -> Result<PasswordHash, ApiError> {
         let input = prehash(&self.pepper, password.as_bytes());
         let cost = self.cost;
         self.pool
-            .run(move || bcrypt::hash(input, cost))
+            .run(move || bcrypt::hash(input, cost))?
             .await?
             .map(PasswordHash)
             .map_err(|e| ApiError::Internal(format!("bcrypt: {e}")))
@@ -91,11 +100,12 @@ impl PasswordHasher {
     /// counts as a mismatch (and is logged).
     ///
     /// # Errors
-    /// [`ApiError::Internal`] if the blocking pool is gone.
+    /// [`ApiError::Unavailable`] when the hashing queue is full; [`ApiError::Internal`]
+    /// if the pool is gone.
     pub async fn verify(&self, password: &str, hash: &PasswordHash) -> Result<bool, ApiError> {
         let input = prehash(&self.pepper, password.as_bytes());
         let hash = hash.0.clone();
-        let verified = self.pool.run(move || bcrypt::verify(input, &hash)).await?;
+        let verified = self.pool.run(move || bcrypt::verify(input, &hash))?.await?;
         Ok(verified.unwrap_or_else(|e| {
             tracing::error!(error = %e, "stored password hash is unreadable");
             false
@@ -105,7 +115,7 @@ impl PasswordHasher {
     /// Spends the time of one verification without a real hash, and always fails.
     ///
     /// # Errors
-    /// [`ApiError::Internal`] if the blocking pool is gone.
+    /// As [`PasswordHasher::verify`].
     pub async fn dummy_verify(&self, password: &str) -> Result<(), ApiError> {
         let dummy = PasswordHash(self.dummy_hash.to_string());
         self.verify(password, &dummy).await.map(|_| ())
@@ -128,7 +138,20 @@ fn prehash(pepper: &[u8], password: &[u8]) -> String {
 #[derive(Clone)]
 struct HashingPool {
     threads: Arc<rayon::ThreadPool>,
+    /// One permit per job queued or running; none left means the queue is full.
+    slots: Arc<Semaphore>,
 }
+
+/// How many bcrypt jobs may wait or run per core before new ones are refused.
+///
+/// At the production cost (12, about 0.25 s a hash on one core) a full queue is about
+/// 2 s of work: longer than that, and a login would wait more than a person does. Logins
+/// for one account never fill it, since the lockout lets at most `LOGIN_MAX_FAILURES` of
+/// them through to bcrypt; it takes a storm over many accounts (or sign-ups).
+pub const QUEUED_HASHES_PER_CORE: usize = 8;
+
+/// What a full queue answers in `Retry-After`: about the time to drain one core's share.
+const FULL_QUEUE_RETRY_AFTER_SECONDS: u64 = 2;
 
 /// How much lower than the async workers the hashing threads run (0 is normal, 19 least).
 const HASHING_NICENESS: libc::c_int = 10;
@@ -143,29 +166,39 @@ impl HashingPool {
             .build()
             .map(|pool| Self {
                 threads: Arc::new(pool),
+                slots: Arc::new(Semaphore::new(cores * QUEUED_HASHES_PER_CORE)),
             })
             .map_err(|e| ApiError::Internal(format!("password hashing threads: {e}")))
     }
 
-    /// Queues `work` at once; the future resolves to its result. If the future is
-    /// dropped first (the client hung up), the work is skipped when its turn comes, so a
-    /// storm of abandoned logins does not keep the cores busy after it.
-    fn run<T, F>(&self, work: F) -> impl Future<Output = Result<T, ApiError>> + use<T, F>
+    /// Queues `work` at once, or refuses it with [`ApiError::Unavailable`] when the
+    /// queue is full; the future resolves to its result. If the future is dropped first
+    /// (the client hung up), the work is skipped when its turn comes, so a storm of
+    /// abandoned logins does not keep the cores busy after it.
+    fn run<T, F>(
+        &self,
+        work: F,
+    ) -> Result<impl Future<Output = Result<T, ApiError>> + use<T, F>, ApiError>
     where
         T: Send + 'static,
         F: FnOnce() -> T + Send + 'static,
     {
+        let permit = Arc::clone(&self.slots).try_acquire_owned().map_err(|_| {
+            tracing::warn!("password hashing queue is full: refusing with 503");
+            ApiError::Unavailable(FULL_QUEUE_RETRY_AFTER_SECONDS)
+        })?;
         let (sender, receiver) = tokio::sync::oneshot::channel();
         self.threads.spawn_fifo(move || {
             if !sender.is_closed() {
                 let _ = sender.send(work());
             }
+            drop(permit);
         });
-        async move {
+        Ok(async move {
             receiver
                 .await
                 .map_err(|_| ApiError::Internal("password hashing thread stopped".to_owned()))
-        }
+        })
     }
 }
 
@@ -242,6 +275,7 @@ mod tests {
         // SAFETY: getpriority(2) only reads its integer arguments.
         let nice = pool
             .run(|| unsafe { libc::getpriority(libc::PRIO_PROCESS, 0) })
+            .unwrap()
             .await
             .unwrap();
         assert_eq!(nice, super::HASHING_NICENESS);
@@ -260,13 +294,16 @@ mod tests {
                 pool.run(move || {
                     let _ = held.lock().unwrap().recv();
                 })
+                .unwrap()
             })
             .collect();
         let ran = Arc::new(AtomicBool::new(false));
-        let abandoned = pool.run({
-            let ran = Arc::clone(&ran);
-            move || ran.store(true, Ordering::SeqCst)
-        });
+        let abandoned = pool
+            .run({
+                let ran = Arc::clone(&ran);
+                move || ran.store(true, Ordering::SeqCst)
+            })
+            .unwrap();
         drop(abandoned);
         for _ in 0..cores {
             release.send(()).unwrap();
@@ -284,6 +321,7 @@ mod tests {
                 pool.run(move || {
                     fence.wait();
                 })
+                .unwrap()
             })
             .collect();
         for job in fenced {
@@ -293,5 +331,30 @@ mod tests {
                 .unwrap();
         }
         assert!(!ran.load(Ordering::SeqCst));
+    }
+    #[tokio::test]
+    async fn a_full_queue_refuses_new_work_at_once_and_frees_up_as_jobs_finish() {
+        let pool = HashingPool::new().unwrap();
+        let capacity = pool.slots.available_permits();
+        let (release, held) = std::sync::mpsc::channel::<()>();
+        let held = Arc::new(std::sync::Mutex::new(held));
+        let queued: Vec<_> = (0..capacity)
+            .map(|_| {
+                let held = Arc::clone(&held);
+                pool.run(move || {
+                    let _ = held.lock().unwrap().recv_timeout(Duration::from_secs(5));
+                })
+                .unwrap()
+            })
+            .collect();
+        let refused = pool.run(|| ()).err().expect("the queue is full");
+        assert!(matches!(refused, crate::error::ApiError::Unavailable(_)));
+        for _ in 0..capacity {
+            release.send(()).unwrap();
+        }
+        for job in queued {
+            job.await.unwrap();
+        }
+        pool.run(|| ()).unwrap().await.unwrap();
     }
 }

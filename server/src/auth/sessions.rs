@@ -6,7 +6,8 @@
 //! refreshes wins, so this holds across server instances. The losers then find their token
 //! to be the immediate predecessor: within the grace window they get the winner's pair
 //! (re-signed from the stored claims, so byte for byte the same token); after it, or for
-//! any older token, it is reuse, and the whole session is revoked.
+//! any older token, it is reuse, and the whole session is revoked. The window is measured
+//! on the database's clock ([`db::database_now`]), the one clock all instances share.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
@@ -79,7 +80,10 @@ pub async fn refresh(
     let presented = keys
         .verify(TokenKind::Refresh, refresh_token)
         .map_err(ApiError::Token)?;
-    let now = db::now();
+    // The database's clock, not this instance's: the grace window is an interval between
+    // a rotation (maybe on another instance) and now, and two clocks would let a skewed
+    // instance stretch it. So the rotation time is stamped and compared on one clock.
+    let now = db::database_now(db).await?;
     let next = Claims::new(
         TokenKind::Refresh,
         presented.sub,

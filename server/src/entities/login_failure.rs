@@ -5,8 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: Uuid,
-    pub email_normalized: String,
+    pub email_key: String,
     pub client_ip: String,
+    pub slot: i32,
     pub failed_at: DateTimeUtc,
 }
 

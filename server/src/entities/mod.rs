@@ -3,6 +3,7 @@
 //! These are the database's shapes and nothing more: no behaviour here, and never sent to
 //! the browser as they are (the `app::dto` types are what the API returns).
 
+pub mod idempotency_key;
 pub mod login_failure;
 pub mod session;
 pub mod todo;

@@ -43,7 +43,10 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 200, description = "Signed in: a new session", body = TokenPair),
         (status = 401, description = "Wrong email or password", body = ErrorBody),
         (status = 422, description = "A field is missing", body = ErrorBody),
-        (status = 429, description = "Too many failed logins; see Retry-After", body = ErrorBody),
+        (status = 429, description = "Too many failed logins for this email from this address; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the pair may try again"))),
+        (status = 503, description = "Too many password checks queued (`unavailable`); see Retry-After. Never a 401", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds after which to try again"))),
     )
 )]
 async fn login(
@@ -52,45 +55,25 @@ async fn login(
     headers: HeaderMap,
     Credentials(credentials): Credentials,
 ) -> ApiResult<TokenResponse> {
-    let hasher = &state.passwords;
-    // An address that cannot be an account's cannot match one; it still costs a bcrypt,
-    // so the answer takes as long as for a real account.
-    let Ok(email) = Email::parse(&credentials.email) else {
-        hasher.dummy_verify(&credentials.password).await?;
-        return Err(ApiError::LoginFailed);
-    };
-    let email_normalized = email.normalized();
+    // Every attempt is counted, whatever was typed as the email: an address that cannot
+    // be an account's is locked out like any other, and bounds bcrypt work the same way.
+    let email_key = login_throttle::email_key(&credentials.email);
     let client_ip = peer.ip().to_string();
     let attempt = Attempt {
-        email_normalized: &email_normalized,
+        email_key: &email_key,
         client_ip: &client_ip,
     };
-    let throttle = state.config.login_throttle;
-    if let Some(retry_after) =
-        login_throttle::lockout_remaining(&state.db, throttle, attempt).await?
-    {
-        return Err(ApiError::RateLimited(retry_after));
-    }
-    let user = users::find_by_email(&state.db, &email_normalized).await?;
-    let verified = match &user {
-        Some(user) => {
-            hasher
-                .verify(
-                    &credentials.password,
-                    &PasswordHash(user.password_hash.clone()),
-                )
-                .await?
-        }
-        None => {
-            hasher.dummy_verify(&credentials.password).await?;
-            false
-        }
-    };
+    let mut user = None;
+    let verified = login_throttle::checked(
+        &state.db,
+        state.config.login_throttle,
+        attempt,
+        verify_credentials(&state, &credentials, &mut user),
+    )
+    .await?;
     let Some(user) = user.filter(|_| verified) else {
-        login_throttle::record_failure(&state.db, throttle, attempt).await?;
         return Err(ApiError::LoginFailed);
     };
-    login_throttle::clear(&state.db, attempt).await?;
     let pair = sessions::start(
         &state.db,
         &state.keys,
@@ -99,6 +82,33 @@ async fn login(
     )
     .await?;
     Ok(TokenResponse(pair))
+}
+
+/// Whether the credentials are an account's, leaving the account in `found`. An unknown
+/// or impossible email still costs a bcrypt run (against a dummy hash), so the answer
+/// takes as long as for a real account.
+async fn verify_credentials(
+    state: &AppState,
+    credentials: &LoginRequest,
+    found: &mut Option<crate::entities::user::Model>,
+) -> ApiResult<bool> {
+    let hasher = &state.passwords;
+    let user = match Email::parse(&credentials.email) {
+        Ok(email) => users::find_by_email(&state.db, &email.normalized()).await?,
+        Err(_) => None,
+    };
+    let Some(user) = user else {
+        hasher.dummy_verify(&credentials.password).await?;
+        return Ok(false);
+    };
+    let verified = hasher
+        .verify(
+            &credentials.password,
+            &PasswordHash(user.password_hash.clone()),
+        )
+        .await?;
+    *found = Some(user);
+    Ok(verified)
 }
 
 /// Trades a refresh token for a new pair; the presented token is spent.

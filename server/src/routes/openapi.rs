@@ -16,7 +16,10 @@ use utoipa::{
             Every error is `{\"detail\", \"code\"}`; 401 means exactly one thing: the token \
             (access, or refresh on /refresh) is missing, invalid, expired or revoked, and \
             carries `WWW-Authenticate: Bearer error=\"invalid_token\"` (RFC 6750). The one other \
-            401 is a failed /login."
+            401 is a failed /login. A 429 (`rate_limited`: too many failed logins or wrong \
+            password confirmations for one email from one address) and a 503 (`unavailable`: \
+            too many password checks queued) carry `Retry-After`. A field sent as `null` is a \
+            422: optional fields are left out."
     ),
     modifiers(&BearerAuth),
     tags(

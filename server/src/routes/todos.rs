@@ -1,6 +1,9 @@
 //! `/todos`: the caller's todos.
 
-use axum::{extract::State, http::StatusCode};
+use axum::{
+    extract::{FromRequestParts, State},
+    http::{StatusCode, request::Parts},
+};
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -17,7 +20,10 @@ use crate::{
     auth::AuthUser,
     error::{ApiError, ApiResult},
     extract::{AppJson, AppQuery, IdPath},
-    services::todos::{self, Cursor, MAX_PAGE, TodoChanges},
+    services::{
+        idempotency::{self, IdempotencyKey},
+        todos::{self, Cursor, MAX_PAGE, TodoChanges},
+    },
     state::AppState,
 };
 
@@ -55,30 +61,57 @@ async fn list(
     ))
 }
 
-/// Adds a todo at the end of the list.
+/// Adds a todo at the end of the list. With an `Idempotency-Key`, a repeat of the same
+/// request within 24 hours creates nothing and answers what the first one answered.
 #[utoipa::path(
     post, path = "/todos", tag = "todos", security(("bearer" = [])),
+    params(
+        ("Idempotency-Key" = Option<String>, Header,
+            description = "1–255 visible ASCII characters. A repeat with the same key by the same user within 24 hours creates nothing and answers 201 with the todo the first request created (as it was then, even if it was changed or deleted since); the same key with a different body is a 422."),
+    ),
     request_body = NewTodo,
     responses(
-        (status = 201, body = Todo),
+        (status = 201, description = "Created, or the first answer to this Idempotency-Key", body = Todo),
         (status = 401, body = ErrorBody),
-        (status = 422, description = "Invalid title", body = ErrorBody),
+        (status = 422, description = "Invalid title or completed, a malformed Idempotency-Key, or a key already used with another body; the detail names the field or header", body = ErrorBody),
     )
 )]
 async fn create(
     State(state): State<AppState>,
     auth: AuthUser,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
     AppJson(body): AppJson<NewTodo>,
 ) -> ApiResult<(StatusCode, AppJson<Todo>)> {
     let title = TodoTitle::parse(&body.title)?;
-    let todo = todos::create(
-        &state.db,
-        auth.user_id,
-        title,
-        body.completed.unwrap_or(false),
-    )
-    .await?;
+    let completed = body.completed.unwrap_or(false);
+    let todo = match key {
+        Some(key) => {
+            idempotency::create_todo_once(&state.db, auth.user_id, &key, title, completed).await?
+        }
+        None => todos::create(&state.db, auth.user_id, title, completed).await?,
+    };
     Ok((StatusCode::CREATED, AppJson(todo)))
+}
+
+/// The optional `Idempotency-Key` header; present but malformed (or sent twice) is a 422.
+struct IdempotencyKeyHeader(Option<IdempotencyKey>);
+
+impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let mut values = parts.headers.get_all(IdempotencyKey::HEADER).iter();
+        let Some(value) = values.next() else {
+            return Ok(Self(None));
+        };
+        if values.next().is_some() {
+            return Err(ApiError::Validation(format!(
+                "{}: send it once",
+                IdempotencyKey::HEADER
+            )));
+        }
+        IdempotencyKey::parse(value.as_bytes()).map(|key| Self(Some(key)))
+    }
 }
 
 /// One todo.

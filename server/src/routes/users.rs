@@ -1,7 +1,9 @@
 //! `/users`: signing up, the caller's account, password change and account deletion.
 
+use std::net::SocketAddr;
+
 use axum::{
-    extract::State,
+    extract::{ConnectInfo, State},
     http::{HeaderMap, StatusCode},
 };
 use utoipa_axum::{router::OpenApiRouter, routes};
@@ -31,6 +33,8 @@ pub fn router() -> OpenApiRouter<AppState> {
         (status = 201, description = "The new account", body = User),
         (status = 409, description = "The email is taken", body = ErrorBody),
         (status = 422, description = "Invalid email or password; the detail names the field", body = ErrorBody),
+        (status = 503, description = "Too many password hashes queued (`unavailable`); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds after which to try again"))),
     )
 )]
 async fn register(
@@ -62,19 +66,32 @@ async fn me(State(state): State<AppState>, auth: AuthUser) -> ApiResult<AppJson<
     responses(
         (status = 200, description = "The pair of the new session", body = TokenPair),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "The current password is wrong", body = ErrorBody),
+        (status = 403, description = "The current password is wrong; counts as a failed login", body = ErrorBody),
         (status = 422, description = "The new password is invalid", body = ErrorBody),
+        (status = 429, description = "Too many failed logins or wrong confirmations for this email from this address, the right password included; see Retry-After. The session stays valid", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the pair may try again"))),
+        (status = 503, description = "Too many password checks queued (`unavailable`); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds after which to try again"))),
     )
 )]
 async fn change_password(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     auth: AuthUser,
     headers: HeaderMap,
     AppJson(body): AppJson<ChangePasswordRequest>,
 ) -> ApiResult<TokenResponse> {
     let new_password = Password::parse_field(&body.new_password, "new_password")?;
     let user = users::get(&state.db, auth.user_id).await?;
-    users::confirm_password(&state.passwords, &user, &body.current_password).await?;
+    users::confirm_password(
+        &state.db,
+        &state.passwords,
+        state.config.login_throttle,
+        &user,
+        &peer.ip().to_string(),
+        &body.current_password,
+    )
+    .await?;
     let pair = users::change_password(
         &state.db,
         &state.passwords,
@@ -94,16 +111,29 @@ async fn change_password(
     responses(
         (status = 204, description = "Deleted"),
         (status = 401, body = ErrorBody),
-        (status = 403, description = "The password is wrong", body = ErrorBody),
+        (status = 403, description = "The password is wrong; counts as a failed login", body = ErrorBody),
+        (status = 429, description = "Too many failed logins or wrong confirmations for this email from this address, the right password included; see Retry-After. The session stays valid", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds until the pair may try again"))),
+        (status = 503, description = "Too many password checks queued (`unavailable`); see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds after which to try again"))),
     )
 )]
 async fn delete_account(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     auth: AuthUser,
     AppJson(body): AppJson<DeleteAccountRequest>,
 ) -> ApiResult<StatusCode> {
     let user = users::get(&state.db, auth.user_id).await?;
-    users::confirm_password(&state.passwords, &user, &body.password).await?;
+    users::confirm_password(
+        &state.db,
+        &state.passwords,
+        state.config.login_throttle,
+        &user,
+        &peer.ip().to_string(),
+        &body.password,
+    )
+    .await?;
     users::delete(&state.db, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

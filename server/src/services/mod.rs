@@ -1,6 +1,7 @@
 //! The service layer: plain functions over a database connection, called by the routes.
 //! They know nothing of HTTP beyond returning [`crate::error::ApiError`].
 
+pub mod idempotency;
 pub mod todo_counts;
 pub mod todos;
 pub mod users;

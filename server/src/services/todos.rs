@@ -135,15 +135,28 @@ pub async fn create(
     title: TodoTitle,
     completed: bool,
 ) -> Result<dto::Todo, ApiError> {
+    insert(db, draft(user, title, completed)).await
+}
+
+/// A new todo of `user`, not yet stored: its id and timestamps are decided here.
+#[must_use]
+pub fn draft(user: Uuid, title: TodoTitle, completed: bool) -> todo::Model {
     let now = db::now();
-    let model = todo::Model {
+    todo::Model {
         id: Uuid::now_v7(),
         user_id: user,
         title: title.into_inner(),
         completed,
         created_at: now,
         updated_at: now,
-    };
+    }
+}
+
+/// Stores a [`draft`].
+///
+/// # Errors
+/// [`ApiError::Database`] if the insert fails.
+pub async fn insert(db: &impl ConnectionTrait, model: todo::Model) -> Result<dto::Todo, ApiError> {
     todo::Entity::insert(todo::ActiveModel::from(model.clone()))
         .exec_without_returning(db)
         .await?;

@@ -14,9 +14,11 @@ use app::{
 use crate::{
     auth::{
         jwt::TokenKeys,
+        login_throttle::{self, Attempt},
         password::{PasswordHash, PasswordHasher},
         sessions,
     },
+    config::LoginThrottle,
     db,
     entities::user,
     error::ApiError,
@@ -92,19 +94,30 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model, Api
         ))
 }
 
-/// Checks a password given to confirm an action: a wrong one is a 403, never a 401.
+/// Checks a password given to confirm an action, under the failed-login lockout of the
+/// user's email from `client_ip` (`API.md`, "Abuse limits"): a wrong password counts as a
+/// failed login, and a locked-out pair is refused before any check, the right password
+/// included. A wrong password is a 403, never a 401: the session stays valid.
 ///
 /// # Errors
-/// [`ApiError::WrongPassword`] when it does not match.
+/// [`ApiError::RateLimited`] when the pair is locked out; [`ApiError::WrongPassword`]
+/// when the password does not match; [`ApiError::Unavailable`] when the hashing queue
+/// is full.
 pub async fn confirm_password(
+    db: &impl ConnectionTrait,
     hasher: &PasswordHasher,
+    throttle: LoginThrottle,
     user: &user::Model,
+    client_ip: &str,
     password: &str,
 ) -> Result<(), ApiError> {
-    if hasher
-        .verify(password, &PasswordHash(user.password_hash.clone()))
-        .await?
-    {
+    let email_key = login_throttle::key_for_normalized(&user.email_normalized);
+    let attempt = Attempt {
+        email_key: &email_key,
+        client_ip,
+    };
+    let hash = PasswordHash(user.password_hash.clone());
+    if login_throttle::checked(db, throttle, attempt, hasher.verify(password, &hash)).await? {
         Ok(())
     } else {
         Err(ApiError::WrongPassword)

@@ -18,6 +18,8 @@ pub struct TestApp {
     /// `http://127.0.0.1:<port>`.
     pub address: String,
     pub client: reqwest::Client,
+    /// The database of an in-process server, for tests that must reach past the API.
+    pub database_url: Option<String>,
     /// Holds the SQLite file and generated secrets until the test ends.
     _data_dir: Option<TempDir>,
 }
@@ -28,6 +30,7 @@ impl TestApp {
         Self {
             address: format!("http://{address}"),
             client: reqwest::Client::new(),
+            database_url: None,
             _data_dir: None,
         }
     }
@@ -196,6 +199,7 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .expect("client"),
+        database_url: Some(database_url),
         _data_dir: Some(data_dir),
     }
 }
@@ -225,4 +229,44 @@ async fn fresh_postgres_database(server_url: &str) -> String {
         .rsplit_once('/')
         .expect("URL with a database name");
     format!("{base}/{name}")
+}
+
+/// Sends every request at the same moment, each on a connection of its own: the
+/// requests are built first, then released together by a barrier, as a burst from many
+/// clients would arrive. Returns the responses in order.
+pub async fn burst(requests: Vec<reqwest::RequestBuilder>) -> Vec<reqwest::Response> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(requests.len()));
+    let tasks: Vec<_> = requests
+        .into_iter()
+        .map(|request| {
+            let barrier = std::sync::Arc::clone(&barrier);
+            tokio::spawn(async move {
+                barrier.wait().await;
+                send(request).await
+            })
+        })
+        .collect();
+    let mut responses = Vec::with_capacity(tasks.len());
+    for task in tasks {
+        responses.push(task.await.expect("request task"));
+    }
+    responses
+}
+
+/// A fresh client with a connection pool of its own, so that its request opens a new
+/// connection rather than waiting for another request's.
+pub fn own_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()
+        .expect("client")
+}
+
+/// Counts the statuses of `responses`, e.g. `{401: 3, 429: 17}`.
+pub fn status_counts(responses: &[reqwest::Response]) -> std::collections::BTreeMap<u16, usize> {
+    let mut counts = std::collections::BTreeMap::new();
+    for response in responses {
+        *counts.entry(response.status().as_u16()).or_default() += 1;
+    }
+    counts
 }

@@ -138,3 +138,39 @@ async fn the_failed_login_lockout_counts_across_instances() {
     )
     .await;
 }
+
+/// Skews one `ticked` process's clock by this many seconds (a test-only setting; see
+/// `ticked::db`).
+const CLOCK_SKEW: &str = "TICKED_TEST_CLOCK_SKEW_SECONDS";
+
+#[tokio::test]
+async fn an_instance_with_a_skewed_clock_cannot_widen_the_reuse_grace_window() {
+    let deployment = Deployment::new(&[("REFRESH_REUSE_GRACE_SECONDS", "2")]).await;
+    let honest = deployment.start().await;
+    let behind = deployment.start_with(&[(CLOCK_SKEW, "-3600")]).await;
+    let ahead = deployment.start_with(&[(CLOCK_SKEW, "3600")]).await;
+
+    // Rotated by an honest instance; within the window the lagging one forgives a replay.
+    let (_, first) = TestUser::signed_up(&honest.app).await;
+    assert_eq!(honest.app.refresh(&first.refresh_token).await.status(), 200);
+    assert_eq!(behind.app.refresh(&first.refresh_token).await.status(), 200);
+    // Rotated by the instance whose clock runs an hour ahead.
+    let (_, other) = TestUser::signed_up(&honest.app).await;
+    assert_eq!(ahead.app.refresh(&other.refresh_token).await.status(), 200);
+
+    tokio::time::sleep(std::time::Duration::from_millis(3_000)).await;
+
+    // Past the window on the one clock that counts, whatever the instances' clocks say.
+    assert_error(
+        behind.app.refresh(&first.refresh_token).await,
+        401,
+        "refresh_reused",
+    )
+    .await;
+    assert_error(
+        honest.app.refresh(&other.refresh_token).await,
+        401,
+        "refresh_reused",
+    )
+    .await;
+}

@@ -4,12 +4,16 @@
 //! Run with `cargo test -p ticked --test api`. With `TEST_DATABASE_URL=postgres://…` set,
 //! every test runs on a fresh PostgreSQL database made from that server instead of SQLite.
 
+mod confirmation;
 mod durability;
 mod health;
 mod helpers;
+mod idempotency;
 mod instances;
 mod login;
 mod migrations;
+mod nulls;
+mod odd_text;
 mod openapi;
 mod pages;
 mod process;

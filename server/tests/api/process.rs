@@ -36,6 +36,13 @@ impl Deployment {
     pub async fn start(&self) -> Instance {
         Instance::start(&self.database_url, self.data_dir.path(), &self.settings).await
     }
+
+    /// Like [`Deployment::start`], with some settings of this instance's own.
+    pub async fn start_with(&self, own: &[(&str, &str)]) -> Instance {
+        let mut settings = self.settings.clone();
+        settings.extend(own.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())));
+        Instance::start(&self.database_url, self.data_dir.path(), &settings).await
+    }
 }
 
 /// A running `ticked` process. Killed when dropped.

@@ -195,9 +195,12 @@ test('a reload of the list keeps a todo whose creation is still on its way', asy
       : route.fallback(),
   );
   const reloaded = page.waitForResponse((r) => r.url().includes('/api/v1/todos?') && r.request().method() === 'GET');
-  await row(page, 'first').locator('.toggle').check();
+  // `click`, not `check`: the refusal unticks it again, and `check` would keep clicking.
+  await row(page, 'first').locator('.toggle').click();
   await reloaded;
   await expect(page.locator('.todo-error')).toBeVisible();
+  // The reload has been applied: the refused toggle is undone.
+  await expect(row(page, 'first')).not.toHaveClass(/completed/);
   await expect(page.locator('.todo-list li label')).toHaveText(['first', 'on its way']);
 
   held.open();

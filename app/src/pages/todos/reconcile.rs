@@ -22,6 +22,10 @@ pub struct Local<'a> {
     pub unconfirmed: &'a dyn Fn(u64) -> bool,
     /// Todos the user deleted whose deletion is still on its way.
     pub being_deleted: &'a HashSet<Uuid>,
+    /// Whether todos the page has never seen may be added. Not while a creation is on its
+    /// way: the server may have made it already, and until its answer arrives the page
+    /// cannot tell that todo from one another device added, so it would show it twice.
+    pub adopt_unknown: bool,
 }
 
 /// The merged list, and the keys given to todos that were not on screen before.
@@ -38,7 +42,8 @@ pub struct Merged {
 ///   newest);
 /// - every other todo is as the server says, under the key it had on screen (so its row
 ///   is not re-created), or a new one from `new_key`;
-/// - a todo the server no longer has is gone (deleted on another device).
+/// - a todo the server no longer has is gone (deleted on another device);
+/// - a todo the page has never seen is added only if `adopt_unknown`.
 pub fn merge(server: Vec<Todo>, local: &Local<'_>, mut new_key: impl FnMut() -> u64) -> Merged {
     let on_screen: HashMap<Uuid, &Item> = local
         .items
@@ -60,6 +65,7 @@ pub fn merge(server: Vec<Todo>, local: &Local<'_>, mut new_key: impl FnMut() -> 
                 title: todo.title,
                 completed: todo.completed,
             }),
+            None if !local.adopt_unknown => {}
             None => {
                 let key = new_key();
                 merged.new_ids.push((key, todo.id));
@@ -124,6 +130,7 @@ mod tests {
                 id_of: &id_of,
                 unconfirmed: &|key| key == 100,
                 being_deleted: &HashSet::new(),
+                adopt_unknown: true,
             },
             || 7,
         );
@@ -144,6 +151,7 @@ mod tests {
                 id_of: &id_of,
                 unconfirmed: &|key| key == 1,
                 being_deleted: &HashSet::new(),
+                adopt_unknown: true,
             },
             || 7,
         );
@@ -171,6 +179,7 @@ mod tests {
                 id_of: &id_of,
                 unconfirmed: &|_| false,
                 being_deleted: &being_deleted,
+                adopt_unknown: true,
             },
             || 42,
         );
@@ -191,9 +200,30 @@ mod tests {
                 id_of: &id_of,
                 unconfirmed: &|key| key == 2,
                 being_deleted: &HashSet::new(),
+                adopt_unknown: true,
             },
             || 7,
         );
         assert!(merged.items.is_empty());
+    }
+
+    #[test]
+    fn while_a_creation_is_on_its_way_unknown_todos_wait_for_the_next_load() {
+        // The server made todo 3 from the create that key 100 sent, and its answer has
+        // not arrived: adopting todo 3 now would show that todo twice.
+        let items = [item(1, "saved", false), item(100, "sending", false)];
+        let merged = merge(
+            vec![todo(1, "saved", false), todo(3, "sending", false)],
+            &Local {
+                items: &items,
+                id_of: &id_of,
+                unconfirmed: &|key| key == 100,
+                being_deleted: &HashSet::new(),
+                adopt_unknown: false,
+            },
+            || 7,
+        );
+        assert_eq!(merged.items, items);
+        assert!(merged.new_ids.is_empty());
     }
 }

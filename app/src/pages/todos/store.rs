@@ -63,8 +63,14 @@ struct PendingCreate {
 /// What the store keeps beside the signals: plain data, read and written synchronously.
 #[derive(Default)]
 struct Book {
-    /// The server id of each todo, as a future while its creation is on its way.
-    ids: HashMap<u64, IdFuture>,
+    /// The server id of each todo whose creation the server confirmed.
+    ids: HashMap<u64, Uuid>,
+    /// The id of each todo whose creation is on its way, for the changes that must wait
+    /// for it; resolves to `None` if the creation fails.
+    creating: HashMap<u64, IdFuture>,
+    /// A list arrived while creations were on their way: fetch it again once they are
+    /// done, to show what other devices added.
+    reload_when_created: bool,
     /// Each todo whose creation is not confirmed, as first sent.
     creates: HashMap<u64, PendingCreate>,
     /// What the server last confirmed of each todo, for "Discard".
@@ -80,14 +86,16 @@ struct Book {
 
 impl Book {
     fn id_of(&self, key: u64) -> Option<Uuid> {
-        self.ids
-            .get(&key)
-            .and_then(|id| id.peek().copied().flatten())
+        self.ids.get(&key).copied()
     }
 
-    fn set_id(&mut self, key: u64, id: Option<Uuid>) {
-        self.ids
-            .insert(key, futures::future::ready(id).boxed_local().shared());
+    /// The id of `key`, once its creation (if on its way) has been answered.
+    fn id_when_created(&self, key: u64) -> LocalBoxFuture<'static, Option<Uuid>> {
+        match (self.id_of(key), self.creating.get(&key)) {
+            (Some(id), _) => futures::future::ready(Some(id)).boxed_local(),
+            (None, Some(creating)) => creating.clone().boxed_local(),
+            (None, None) => futures::future::ready(None).boxed_local(),
+        }
     }
 
     fn new_key(&mut self) -> u64 {
@@ -170,6 +178,8 @@ impl TodoStore {
                 .keys()
                 .filter_map(|key| book.id_of(*key))
                 .collect();
+            let creating = !book.creating.is_empty();
+            book.reload_when_created |= creating;
             let id_of = |key| book.id_of(key);
             let unconfirmed = |key| sync.contains_key(&key);
             let local = Local {
@@ -177,6 +187,7 @@ impl TodoStore {
                 id_of: &id_of,
                 unconfirmed: &unconfirmed,
                 being_deleted: &being_deleted,
+                adopt_unknown: !creating,
             };
             let mut next_key = book.next_key;
             let merged = reconcile::merge(server, &local, || {
@@ -185,7 +196,7 @@ impl TodoStore {
             });
             book.next_key = next_key;
             for (key, id) in &merged.new_ids {
-                book.set_id(*key, Some(*id));
+                book.ids.insert(*key, *id);
             }
             for item in merged.items.iter().filter(|i| !sync.contains_key(&i.key)) {
                 book.confirmed.insert(item.key, item.clone());
@@ -310,13 +321,26 @@ impl TodoStore {
         let id: IdFuture = async move { created.await.ok().flatten() }
             .boxed_local()
             .shared();
-        self.with_book(|book| book.ids.insert(key, id));
+        self.with_book(|book| book.creating.insert(key, id));
         let store = *self;
         self.write(vec![key], false, async move {
             let result =
                 endpoints::create_todo(create.title, create.completed, &create.idempotency_key)
                     .await;
-            let _ = done.send(result.as_ref().ok().map(|todo| todo.id));
+            let id = result.as_ref().ok().map(|todo| todo.id);
+            let reload = store.with_book(|book| {
+                book.creating.remove(&key);
+                if let Some(id) = id {
+                    book.ids.insert(key, id);
+                }
+                let reload = book.reload_when_created && book.creating.is_empty();
+                book.reload_when_created &= !reload;
+                reload
+            });
+            let _ = done.send(id);
+            if reload {
+                store.load();
+            }
             let created = Item::from_todo(key, result?);
             store.with_book(|book| {
                 book.creates.remove(&key);
@@ -354,11 +378,8 @@ impl TodoStore {
         }
         let store = *self;
         self.write(vec![key], false, async move {
-            let id_future = store.with_book(|book| book.ids.get(&key).cloned());
-            let Some(id) = (match id_future {
-                Some(id) => id.await,
-                None => None,
-            }) else {
+            let id_when_created = store.with_book(|book| book.id_when_created(key));
+            let Some(id) = id_when_created.await else {
                 // Its creation failed: the todo is marked unsaved, and its retry will
                 // create it with this change in it.
                 return Ok(());
@@ -435,11 +456,8 @@ impl TodoStore {
     }
 
     async fn delete_on_server(&self, key: u64) -> Result<(), ApiError> {
-        let id_future = self.with_book(|book| book.ids.get(&key).cloned());
-        let Some(id) = (match id_future {
-            Some(id) => id.await,
-            None => None,
-        }) else {
+        let id_when_created = self.with_book(|book| book.id_when_created(key));
+        let Some(id) = id_when_created.await else {
             return Ok(());
         };
         match endpoints::delete_todo(id).await {
@@ -494,11 +512,8 @@ impl TodoStore {
     }
 
     async fn await_ids(&self, keys: &[u64]) {
-        let futures: Vec<IdFuture> = self.with_book(|book| {
-            keys.iter()
-                .filter_map(|k| book.ids.get(k).cloned())
-                .collect()
-        });
+        let futures: Vec<_> =
+            self.with_book(|book| keys.iter().map(|key| book.id_when_created(*key)).collect());
         futures::future::join_all(futures).await;
     }
 

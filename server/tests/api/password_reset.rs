@@ -496,3 +496,21 @@ async fn the_openapi_document_describes_both_endpoints() {
     );
     assert!(confirm.get("401").is_none());
 }
+
+#[tokio::test]
+async fn the_reset_pages_are_rendered_on_the_server() {
+    let (app, _sink) = app_with_sink(&[]).await;
+    let cases = [
+        ("/login", "href=\"/forgot-password\""),
+        ("/forgot-password", "Send the link"),
+        ("/reset-password?token=abc", "New password"),
+        ("/reset-password", "This link is incomplete"),
+    ];
+    for (path, expected) in cases {
+        let response = app.get(path).await;
+        assert_eq!(response.status(), 200, "{path}");
+        assert!(response.headers().contains_key("content-security-policy"));
+        let html = response.text().await.unwrap();
+        assert!(html.contains(expected), "{path} lacks {expected}");
+    }
+}

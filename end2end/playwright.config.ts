@@ -13,6 +13,10 @@ const shortPort = port + 1;
 // A third whose access tokens live a minute: long enough to be renewed ahead of expiry.
 const minutePort = port + 2;
 const baseURL = `http://127.0.0.1:${port}`;
+// A fourth that mails password-reset links to a maildev (SMTP + REST API) of its own.
+const mailPort = port + 3;
+const maildevSmtpPort = port + 4;
+const maildevWebPort = port + 5;
 
 function server(serverPort: number, env: Record<string, string> = {}) {
   return {
@@ -36,6 +40,8 @@ function server(serverPort: number, env: Record<string, string> = {}) {
 
 process.env.SHORT_TOKENS_URL = `http://127.0.0.1:${shortPort}`;
 process.env.MINUTE_TOKENS_URL = `http://127.0.0.1:${minutePort}`;
+process.env.MAIL_URL = `http://127.0.0.1:${mailPort}`;
+process.env.MAILDEV_URL = `http://127.0.0.1:${maildevWebPort}`;
 
 export default defineConfig({
   testDir: './tests',
@@ -68,5 +74,17 @@ export default defineConfig({
     server(port),
     server(shortPort, { ACCESS_TOKEN_TTL_SECONDS: '2', REFRESH_REUSE_GRACE_SECONDS: '0' }),
     server(minutePort, { ACCESS_TOKEN_TTL_SECONDS: '60' }),
+    server(mailPort, {
+      SMTP_URL: `smtp://127.0.0.1:${maildevSmtpPort}`,
+      PUBLIC_URL: `http://127.0.0.1:${mailPort}`,
+    }),
+    {
+      command: `${path.join(__dirname, 'node_modules/.bin/maildev')} --smtp ${maildevSmtpPort} --web ${maildevWebPort} --ip 127.0.0.1 --silent`,
+      url: `http://127.0.0.1:${maildevWebPort}/healthz`,
+      reuseExistingServer: false,
+      timeout: 30_000,
+      stdout: 'ignore' as const,
+      stderr: 'pipe' as const,
+    },
   ],
 });

@@ -74,6 +74,32 @@ pub struct DeleteAccountRequest {
     pub password: String,
 }
 
+/// `POST /password-reset`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct PasswordResetRequest {
+    /// The account's email, as for sign-in.
+    pub email: String,
+}
+
+/// The answer to `POST /password-reset`: the same whether or not the account exists.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct PasswordResetAccepted {
+    /// What happens next, for a person.
+    pub detail: String,
+}
+
+/// `POST /password-reset/confirm`.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+#[cfg_attr(feature = "ssr", derive(ToSchema))]
+pub struct PasswordResetConfirm {
+    /// The `token` of the link in the mail.
+    pub token: String,
+    /// 8–128 characters, as at sign-up.
+    pub new_password: String,
+}
+
 /// A user, as the user themself may see it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ssr", derive(ToSchema))]

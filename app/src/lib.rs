@@ -36,7 +36,10 @@ use leptos_router::components::{Route, Router, Routes};
 
 use crate::auth::AuthProvider;
 use crate::components::Header;
-use crate::pages::{AccountPage, LoginPage, NotFoundPage, RegisterPage, TodosPage};
+use crate::pages::{
+    AccountPage, ForgotPasswordPage, LoginPage, NotFoundPage, RegisterPage, ResetPasswordPage,
+    TodosPage,
+};
 use crate::routes::AppRoute;
 
 /// The whole application: the router and the layout around every page.
@@ -65,6 +68,8 @@ pub fn App() -> impl IntoView {
                         <Route path=AppRoute::Login.segment() view=LoginPage/>
                         <Route path=AppRoute::Register.segment() view=RegisterPage/>
                         <Route path=AppRoute::Account.segment() view=AccountPage/>
+                        <Route path=AppRoute::ForgotPassword.segment() view=ForgotPasswordPage/>
+                        <Route path=AppRoute::ResetPassword.segment() view=ResetPasswordPage/>
                     </Routes>
                 </main>
             </div>

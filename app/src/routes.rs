@@ -17,6 +17,11 @@ pub enum AppRoute {
     Register,
     /// Password, sessions and account deletion (`/account`).
     Account,
+    /// Ask for a password-reset mail (`/forgot-password`).
+    ForgotPassword,
+    /// Choose a new password from a mailed link (`/reset-password?token=…`; the server
+    /// writes this path into its mails).
+    ResetPassword,
 }
 
 impl AppRoute {
@@ -30,6 +35,8 @@ impl AppRoute {
             Self::Login => "/login",
             Self::Register => "/register",
             Self::Account => "/account",
+            Self::ForgotPassword => "/forgot-password",
+            Self::ResetPassword => "/reset-password",
         }
     }
 
@@ -43,6 +50,8 @@ impl AppRoute {
             Self::Login => StaticSegment("login"),
             Self::Register => StaticSegment("register"),
             Self::Account => StaticSegment("account"),
+            Self::ForgotPassword => StaticSegment("forgot-password"),
+            Self::ResetPassword => StaticSegment("reset-password"),
         }
     }
 }
@@ -60,6 +69,8 @@ mod tests {
             AppRoute::Login,
             AppRoute::Register,
             AppRoute::Account,
+            AppRoute::ForgotPassword,
+            AppRoute::ResetPassword,
         ] {
             assert_eq!(route.path(), format!("/{}", route.segment().0));
         }

@@ -70,6 +70,10 @@ pub enum ApiError {
     /// the client refresh its tokens.
     #[error("the password is incorrect")]
     WrongPassword,
+    /// 400: a password-reset token that is unknown, used, spent or expired. Never 401:
+    /// the client's retry-on-401 layer would refresh the session's tokens for it.
+    #[error("This reset link is invalid, has expired or was already used.")]
+    InvalidResetToken,
     /// 401: the bearer or refresh token cannot be accepted.
     #[error("{}", .0.detail())]
     Token(TokenRejection),
@@ -109,7 +113,7 @@ impl ApiError {
     pub fn status_code(&self) -> StatusCode {
         match self {
             Self::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
-            Self::MalformedBody(_) => StatusCode::BAD_REQUEST,
+            Self::MalformedBody(_) | Self::InvalidResetToken => StatusCode::BAD_REQUEST,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::LoginFailed | Self::Token(_) => StatusCode::UNAUTHORIZED,
@@ -129,6 +133,7 @@ impl ApiError {
         match self {
             Self::Validation(_) => "validation_error",
             Self::MalformedBody(_) => "malformed_body",
+            Self::InvalidResetToken => "invalid_reset_token",
             Self::UnsupportedMediaType(_) => "unsupported_media_type",
             Self::PayloadTooLarge => "payload_too_large",
             Self::LoginFailed | Self::WrongPassword => "invalid_credentials",

@@ -15,6 +15,8 @@ pub mod entities;
 pub mod error;
 /// Request extractors whose rejections are the API's own JSON errors.
 pub mod extract;
+/// Mail: the password-reset message, sent over SMTP or written to the log.
+pub mod mail;
 /// The HTTP routes, one module per area, each owning its `router()`.
 pub mod routes;
 /// Response headers of pages (CSP with a per-response nonce) and of the API.

@@ -24,8 +24,9 @@ use crate::{
     config::Config,
     db::{self, DbStartError},
     error::ApiError,
-    routes,
+    mail, routes,
     security_headers::{PagePolicy, security_headers},
+    services::reset_requests::ResetRequests,
     state::AppState,
 };
 
@@ -43,6 +44,8 @@ pub enum StartupError {
     Database(#[from] DbStartError),
     #[error("BCRYPT_COST: {0}")]
     Passwords(String),
+    #[error("{0}")]
+    Mail(String),
     #[error("LEPTOS_SITE_ADDR: cannot listen on {address}: {source}")]
     Bind {
         address: SocketAddr,
@@ -78,8 +81,11 @@ impl Application {
             address: config.site_addr,
             source,
         })?;
+        let mailer = mail::Mailer::new(&config.mail).map_err(StartupError::Mail)?;
+        let reset_requests = ResetRequests::start(db.clone(), config.mail.clone(), mailer);
         let state = AppState {
             db,
+            reset_requests,
             keys: Arc::new(TokenKeys::new(&config.tokens)),
             passwords: PasswordHasher::new(&config.passwords)
                 .await

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{jwt::TokenKeys, password::PasswordHasher},
     config::Config,
+    services::reset_requests::ResetRequests,
 };
 
 /// Shared by all requests. Sub-states are extracted with [`FromRef`], so a handler asks
@@ -20,4 +21,6 @@ pub struct AppState {
     pub keys: Arc<TokenKeys>,
     pub passwords: PasswordHasher,
     pub leptos_options: LeptosOptions,
+    /// Password-reset requests, handed to the task that mails the links.
+    pub reset_requests: ResetRequests,
 }

@@ -8,8 +8,9 @@ use super::{
     refresh, tokens,
 };
 use crate::dto::{
-    ChangePasswordRequest, DeleteAccountRequest, Deleted, LoginRequest, NewTodo, RegisterRequest,
-    Session, StatusFilter, Todo, TodoList, TodoPatch, ToggleAll, TokenPair, Updated, User,
+    ChangePasswordRequest, DeleteAccountRequest, Deleted, LoginRequest, NewTodo,
+    PasswordResetAccepted, PasswordResetConfirm, PasswordResetRequest, RegisterRequest, Session,
+    StatusFilter, Todo, TodoList, TodoPatch, ToggleAll, TokenPair, Updated, User,
 };
 
 /// Creates an account.
@@ -30,6 +31,36 @@ pub async fn register(email: String, password: String) -> Result<User, ApiError>
 pub async fn login(email: String, password: String) -> Result<(), ApiError> {
     let pair: TokenPair = PublicCall::post("/login")
         .json(&LoginRequest { email, password })
+        .fetch()
+        .await?;
+    tokens::store(&pair);
+    Ok(())
+}
+
+/// Asks for a password-reset link by mail. The answer is the same whether or not the
+/// account exists.
+///
+/// # Errors
+/// `validation_error` for a malformed email, `rate_limited`, or a network failure.
+pub async fn request_password_reset(email: String) -> Result<PasswordResetAccepted, ApiError> {
+    PublicCall::post("/password-reset")
+        .json(&PasswordResetRequest { email })
+        .fetch()
+        .await
+}
+
+/// Sets a new password with the token of a reset link, and stores the pair of the new
+/// session: the person is signed in (every other session of the account is signed out).
+///
+/// # Errors
+/// `invalid_reset_token` for a link that expired or was used, `validation_error` for
+/// an invalid password, or a network failure.
+pub async fn confirm_password_reset(token: String, new_password: String) -> Result<(), ApiError> {
+    let pair: TokenPair = PublicCall::post("/password-reset/confirm")
+        .json(&PasswordResetConfirm {
+            token,
+            new_password,
+        })
         .fetch()
         .await?;
     tokens::store(&pair);

@@ -70,6 +70,7 @@ pub fn LoginPage() -> impl IntoView {
                     {move || if busy.get() { "Signing in…" } else { "Sign in" }}
                 </button>
             </form>
+            <p><a href=AppRoute::ForgotPassword.path()>"Forgot your password?"</a></p>
             <p>"No account yet? " <a href=AppRoute::Register.path()>"Create one"</a></p>
         </section>
     }

@@ -13,6 +13,7 @@ mod m20261126_000004_create_login_failures;
 mod m20261129_000005_create_todo_counts;
 mod m20261201_000006_login_failure_slots;
 mod m20261201_000007_create_idempotency_keys;
+mod m20261202_000008_create_password_reset_tokens;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -28,6 +29,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261129_000005_create_todo_counts::Migration),
             Box::new(m20261201_000006_login_failure_slots::Migration),
             Box::new(m20261201_000007_create_idempotency_keys::Migration),
+            Box::new(m20261202_000008_create_password_reset_tokens::Migration),
         ]
     }
 }

@@ -58,6 +58,14 @@ pub fn key_for_normalized(normalized: &str) -> String {
     }
 }
 
+/// The key the password-reset requests for a (normalised) email are counted under. Its
+/// own prefix keeps them apart from failed logins: asking for a reset must not lock
+/// anyone out of signing in, nor a successful sign-in reset the count of requests.
+#[must_use]
+pub fn reset_request_key(normalized: &str) -> String {
+    format!("reset:{}", hashed(normalized))
+}
+
 fn hashed(text: &str) -> String {
     let digest = Sha256::digest(text.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();

@@ -5,6 +5,7 @@
 //! line before exiting: an operator should never have to read a backtrace to learn that
 //! `ACCESS_TOKEN_TTL_SECONDS` wants a number.
 
+mod mail;
 mod secret;
 mod values;
 
@@ -12,6 +13,7 @@ use std::{net::SocketAddr, path::PathBuf, time::Duration};
 
 use leptos::config::LeptosOptions;
 
+pub use mail::{MailSettings, SMTP_TIMEOUT, SmtpSecurity, SmtpServer};
 pub use secret::Secret;
 use values::Lookup;
 
@@ -29,6 +31,8 @@ pub struct Config {
     pub login_throttle: LoginThrottle,
     /// Origins allowed to call the API from another site; empty means none.
     pub cors_allowed_origins: Vec<String>,
+    /// Password-reset mail: links, SMTP, sender, lifetime.
+    pub mail: MailSettings,
     /// Where the compiled front end lives and how cargo-leptos named it.
     pub leptos: LeptosOptions,
 }
@@ -161,6 +165,7 @@ impl Config {
             },
             login_throttle,
             cors_allowed_origins,
+            mail: mail::read(&env, site_addr)?,
             leptos: leptos_options(&env, site_addr)?,
         })
     }

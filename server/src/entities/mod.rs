@@ -5,6 +5,7 @@
 
 pub mod idempotency_key;
 pub mod login_failure;
+pub mod password_reset_token;
 pub mod session;
 pub mod todo;
 pub mod todo_count;

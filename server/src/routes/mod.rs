@@ -5,6 +5,7 @@ mod auth;
 mod fallback;
 mod health;
 mod openapi;
+mod password_reset;
 mod sessions;
 mod todos;
 mod tokens;
@@ -31,6 +32,7 @@ pub fn api_router() -> Router<AppState> {
     let v1 = OpenApiRouter::new()
         .merge(auth::router())
         .merge(users::router())
+        .merge(password_reset::router())
         .merge(sessions::router())
         .merge(todos::router());
     let (router, mut document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())

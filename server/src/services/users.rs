@@ -124,8 +124,8 @@ pub async fn confirm_password(
     }
 }
 
-/// Sets a new password, revokes every session of the user, and opens a new one, all in
-/// one transaction: either all of it happens or none.
+/// Sets a new password, revokes every session of the user, spends their reset tokens,
+/// and opens a new session, all in one transaction: either all of it happens or none.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the transaction fails.
@@ -149,6 +149,8 @@ pub async fn change_password(
         .exec(&txn)
         .await?;
     sessions::revoke_all(&txn, user_id).await?;
+    // Any password change makes the reset links already mailed useless.
+    super::password_reset::spend_all(&txn, user_id).await?;
     let pair = sessions::start(&txn, keys, user_id, user_agent).await?;
     txn.commit().await?;
     Ok(pair)

@@ -2,6 +2,7 @@
 //! per area, each owning its `router()`.
 
 mod auth;
+mod docs;
 mod fallback;
 mod health;
 mod openapi;
@@ -48,6 +49,7 @@ pub fn api_router() -> Router<AppState> {
                 async move { Json(document) }
             }),
         )
+        .merge(docs::router())
         .route("/api", any(fallback::not_found))
         .route("/api/{*rest}", any(fallback::not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -5,6 +5,7 @@
 //! every test runs on a fresh PostgreSQL database made from that server instead of SQLite.
 
 mod confirmation;
+mod docs;
 mod durability;
 mod health;
 mod helpers;

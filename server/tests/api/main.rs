@@ -20,6 +20,7 @@ mod pages;
 mod process;
 mod readiness;
 mod refresh;
+mod session_enders;
 mod sessions;
 mod startup;
 mod todos;

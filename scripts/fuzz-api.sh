@@ -8,7 +8,7 @@
 #                                            fuzz a server that is already running
 #
 # TICKED_BIN picks another binary (default: the release build in CARGO_TARGET_DIR or
-# target/); FUZZ_MAX_EXAMPLES bounds the cases per operation (default 60, about a minute);
+# target/); FUZZ_MAX_EXAMPLES bounds the cases per operation (default 150, about half a minute);
 # extra arguments after `--` go to `schemathesis run`. schemathesis itself comes from
 # scripts/setup.sh, pinned, in .venv-schemathesis/. Exits non-zero on any failure.
 set -euo pipefail
@@ -32,12 +32,18 @@ fi
 
 server_pid=""
 data_dir=""
+# Stops the server we started and keeps the script's exit status (an EXIT trap's last
+# command would otherwise decide it).
 cleanup() {
+    local status=$?
     if [[ -n "$server_pid" ]]; then
         kill "$server_pid" 2>/dev/null || true
         wait "$server_pid" 2>/dev/null || true
     fi
-    [[ -n "$data_dir" ]] && rm -rf "$data_dir"
+    if [[ -n "$data_dir" ]]; then
+        rm -rf "$data_dir"
+    fi
+    exit "$status"
 }
 trap cleanup EXIT
 
@@ -81,7 +87,7 @@ PYTHONPATH=scripts SCHEMATHESIS_HOOKS=fuzz_hooks \
     --url "$base_url" \
     -H "Authorization: Bearer $token" \
     --checks all \
-    --max-examples "${FUZZ_MAX_EXAMPLES:-60}" \
+    --max-examples "${FUZZ_MAX_EXAMPLES:-150}" \
     --exclude-operation-id logout \
     --exclude-operation-id revoke_all \
     --exclude-operation-id revoke_one \

@@ -15,7 +15,7 @@ export RUSTUP_AUTO_INSTALL := 1
 TARGET_DIR := $(or $(CARGO_TARGET_DIR),$(CURDIR)/target)
 WASM_TARGET := wasm32-unknown-unknown
 
-.PHONY: help setup run watch build test lint unit e2e fmt screenshots bench
+.PHONY: help setup run watch build test lint unit fuzz e2e fmt screenshots bench
 
 help:
 	@echo "make run     build and serve Ticked on http://127.0.0.1:3000"
@@ -39,7 +39,7 @@ test:
 	scripts/setup.sh --browser
 	$(MAKE) lint unit
 	cargo leptos build --release
-	$(MAKE) e2e
+	$(MAKE) fuzz e2e
 
 lint:
 	@echo "==> rustfmt"
@@ -59,6 +59,11 @@ unit:
 	else \
 		echo "==> TEST_DATABASE_URL not set: skipping the PostgreSQL run"; \
 	fi
+
+# schemathesis against the release build, signed in, every check (scripts/fuzz-api.sh).
+fuzz:
+	@echo "==> API fuzzing (schemathesis, release build)"
+	TICKED_BIN="$(TARGET_DIR)/release/ticked" scripts/fuzz-api.sh
 
 e2e:
 	@echo "==> browser tests (release build, headless Chromium)"

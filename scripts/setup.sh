@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building and testing Ticked needs, and skips whatever is already there.
 #
-#   scripts/setup.sh            toolchain, cargo-leptos, wasm-bindgen, npm packages
+#   scripts/setup.sh            toolchain, cargo-leptos, wasm-bindgen, npm packages,
+#                               schemathesis (for scripts/fuzz-api.sh)
 #   scripts/setup.sh --browser  the same, plus a Chromium for the browser tests
 #
 # Nothing is downloaded from outside the package registries (crates.io, npm, Debian) and
@@ -12,6 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
+SCHEMATHESIS_VERSION=4.32.5
 # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 
@@ -76,6 +78,19 @@ if [[ -x end2end/node_modules/.bin/wasm-opt && end2end/node_modules/.package-loc
     echo "already installed"
 else
     (cd end2end && npm ci --no-audit --no-fund)
+fi
+
+step "schemathesis $SCHEMATHESIS_VERSION (API fuzzer, in .venv-schemathesis/)"
+if [[ "$(.venv-schemathesis/bin/schemathesis --version 2>/dev/null || true)" == *" $SCHEMATHESIS_VERSION" ]]; then
+    echo "already installed"
+else
+    have python3 || apt_install python3
+    # Debian splits `venv` (and the pip it bootstraps) into its own package.
+    python3 -c 'import ensurepip, venv' 2>/dev/null || apt_install python3-venv
+    rm -rf .venv-schemathesis
+    python3 -m venv .venv-schemathesis
+    .venv-schemathesis/bin/pip install --quiet --disable-pip-version-check \
+        "schemathesis==$SCHEMATHESIS_VERSION"
 fi
 
 if $want_browser; then

@@ -30,8 +30,41 @@ where
 pub struct ErrorBody {
     /// What went wrong, for a person.
     pub detail: String,
-    /// One of the machine codes of `API.md` (`invalid_token`, `validation_error`, …).
+    /// One of the machine codes of `API.md` ([`ErrorBody::CODES`]).
+    #[cfg_attr(feature = "ssr", schema(schema_with = error_code_schema))]
     pub code: String,
+}
+
+impl ErrorBody {
+    /// Every machine code of `API.md`, in its order.
+    pub const CODES: &'static [&'static str] = &[
+        "invalid_credentials",
+        "invalid_token",
+        "token_expired",
+        "session_revoked",
+        "refresh_reused",
+        "validation_error",
+        "malformed_body",
+        "unsupported_media_type",
+        "payload_too_large",
+        "not_found",
+        "method_not_allowed",
+        "conflict",
+        "rate_limited",
+        "invalid_reset_token",
+        "unavailable",
+        "internal",
+    ];
+}
+
+/// `code` as an enum of [`ErrorBody::CODES`]; each response of the document narrows it to
+/// the codes that response can carry.
+#[cfg(feature = "ssr")]
+fn error_code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(ErrorBody::CODES.iter().copied()))
+        .build()
 }
 
 /// `POST /users`.
@@ -39,8 +72,10 @@ pub struct ErrorBody {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct RegisterRequest {
     /// Trimmed; compared case-insensitively.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::domain::Email::schema))]
     pub email: String,
     /// 8–128 characters, used exactly as given.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::domain::Password::schema))]
     pub password: String,
 }
 
@@ -64,6 +99,7 @@ pub struct RefreshRequest {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct ChangePasswordRequest {
     pub current_password: String,
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::domain::Password::schema))]
     pub new_password: String,
 }
 
@@ -152,6 +188,7 @@ pub struct Todo {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct NewTodo {
     /// Trimmed, 1–500 characters, no control characters.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::domain::TodoTitle::schema))]
     pub title: String,
     /// Leave out for `false`; `null` is refused.
     #[serde(
@@ -173,7 +210,10 @@ pub struct TodoPatch {
         deserialize_with = "present",
         skip_serializing_if = "Option::is_none"
     )]
-    #[cfg_attr(feature = "ssr", schema(nullable = false))]
+    #[cfg_attr(
+        feature = "ssr",
+        schema(schema_with = crate::domain::TodoTitle::schema)
+    )]
     pub title: Option<String>,
     /// Leave out to keep; `null` is refused.
     #[serde(
@@ -229,9 +269,17 @@ pub struct TodoQuery {
     pub status: Option<StatusFilter>,
     /// 1–1000, default 1000.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        param(schema_with = crate::domain::PageLimit::schema)
+    )]
     pub limit: Option<u32>,
     /// `next_cursor` of the previous page.
     #[serde(default)]
+    #[cfg_attr(
+        feature = "ssr",
+        param(schema_with = crate::domain::PageCursor::schema)
+    )]
     pub cursor: Option<String>,
 }
 

@@ -2,6 +2,7 @@
 //! query gets the contract's JSON error (400, 413, 415 or 422) instead of axum's plain text.
 
 use axum::{
+    body::Bytes,
     extract::{
         FromRequest, FromRequestParts, Query, Request,
         rejection::{JsonRejection, QueryRejection},
@@ -28,11 +29,67 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        axum::Json::<T>::from_request(req, state)
-            .await
-            .map(|axum::Json(value)| Self(value))
-            .map_err(json_rejection)
+        json_object(req, state).await.map(Self)
     }
+}
+
+/// Reads a JSON body that must be an object, as every request body of the API is.
+///
+/// serde reads a struct from an array of its fields too (`[]` for a struct whose fields
+/// are all optional), so a body that is not an object is refused here, before serde sees
+/// it: a 422 if it is JSON, a 400 if not.
+///
+/// # Errors
+/// 415 without a JSON content type, 413 over the size limit, 400 for malformed JSON,
+/// 422 for JSON that is not an object or whose fields are invalid.
+pub async fn json_object<T, S>(req: Request, state: &S) -> Result<T, ApiError>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    if !has_json_content_type(req.headers()) {
+        return Err(json_rejection(JsonRejection::MissingJsonContentType(
+            Default::default(),
+        )));
+    }
+    let bytes =
+        Bytes::from_request(req, state)
+            .await
+            .map_err(|rejection| match rejection.status() {
+                StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+                _ => ApiError::MalformedBody(rejection.body_text()),
+            })?;
+    let first = bytes.iter().find(|b| !b.is_ascii_whitespace());
+    if first.is_some_and(|b| *b != b'{')
+        && serde_json::from_slice::<serde::de::IgnoredAny>(&bytes).is_ok()
+    {
+        return Err(ApiError::Validation(
+            "body: must be a JSON object".to_owned(),
+        ));
+    }
+    axum::Json::<T>::from_bytes(&bytes)
+        .map(|axum::Json(value)| value)
+        .map_err(json_rejection)
+}
+
+/// `application/json`, or any `application/…+json`, as axum's own `Json` takes.
+fn has_json_content_type(headers: &axum::http::HeaderMap) -> bool {
+    let Some(value) = headers
+        .get(axum::http::header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+    else {
+        return false;
+    };
+    let essence = value
+        .split(';')
+        .next()
+        .unwrap_or("")
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || essence
+            .strip_prefix("application/")
+            .is_some_and(|subtype| subtype.ends_with("+json"))
 }
 
 impl<T: Serialize> IntoResponse for AppJson<T> {

@@ -1,4 +1,4 @@
-use super::FieldError;
+use super::{FieldError, text};
 
 /// An email address as people type it: trimmed, with one `@` between a local part and a
 /// domain, and nothing invisible in it.
@@ -23,10 +23,11 @@ impl Email {
         if email.is_empty() {
             return Err(FieldError::new(field, "must not be empty"));
         }
-        // Both the address as typed and its lower-cased form are stored, and lower-casing
-        // can lengthen text (`İ` becomes `i` and a combining dot): bound both, or the
-        // normalised one overflows its column.
-        if email.chars().count() > Self::MAX_LEN
+        // The bound holds for the field as sent, whitespace included, so that the OpenAPI
+        // document can state it as a plain `maxLength`. Both the address as typed and its
+        // lower-cased form are stored, and lower-casing can lengthen text (`İ` becomes `i`
+        // and a combining dot): bound both, or the normalised one overflows its column.
+        if raw.chars().count() > Self::MAX_LEN
             || email.to_lowercase().chars().count() > Self::MAX_LEN
         {
             return Err(FieldError::new(
@@ -60,6 +61,37 @@ impl Email {
     /// See [`Email::parse_field`].
     pub fn parse(raw: &str) -> Result<Self, FieldError> {
         Self::parse_field(raw, "email")
+    }
+
+    /// A regular expression (ECMAScript, as JSON Schema's `pattern`) that matches exactly
+    /// the shapes [`Self::parse_field`] accepts: `local@domain`, optionally surrounded by
+    /// whitespace, with no whitespace or control character inside, one `@`, and a domain
+    /// that neither starts nor ends with a dot. The length is bounded apart
+    /// ([`Self::MAX_LEN`], as `maxLength`).
+    #[must_use]
+    pub fn pattern() -> String {
+        let ws = format!("[{}]", text::WHITESPACE);
+        let local = text::visible_except("@");
+        let edge = text::visible_except("@.");
+        format!("^{ws}*{local}+@(?:{edge}|{edge}{local}*{edge}){ws}*$")
+    }
+
+    /// The OpenAPI schema of an `email` field of a sign-up, from the same rules as
+    /// [`Self::parse_field`].
+    #[cfg(feature = "ssr")]
+    #[must_use]
+    pub fn schema() -> utoipa::openapi::Object {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .max_length(Some(Self::MAX_LEN))
+            .pattern(Some(Self::pattern()))
+            .description(Some(format!(
+                "`name@example.com`, at most {} characters (also once lower-cased), \
+                 trimmed and compared case-insensitively.",
+                Self::MAX_LEN
+            )))
+            .build()
     }
 
     /// The address as the person typed it, trimmed.
@@ -116,6 +148,41 @@ mod tests {
         for (input, why) in cases {
             let err = Email::parse(input).expect_err(why);
             assert_eq!(err.field, "email", "{why}");
+        }
+    }
+
+    /// The document's pattern and length and `parse` must agree on every case.
+    #[test]
+    fn the_pattern_and_length_accept_exactly_what_parse_accepts() {
+        let pattern = regex::Regex::new(&Email::pattern()).unwrap();
+        let cases = [
+            "ada@example.com".to_owned(),
+            " ada@example.com\t".to_owned(),
+            "a@b".to_owned(),
+            "a@b.c".to_owned(),
+            "a.b@c-d".to_owned(),
+            "ü@ö".to_owned(),
+            format!("{}@example.com", "a".repeat(242)),
+            format!("{}@example.com", "a".repeat(243)),
+            format!(" {}@example.com", "a".repeat(241)),
+            format!(" {}@example.com", "a".repeat(242)),
+            String::new(),
+            "@".to_owned(),
+            "a@".to_owned(),
+            "@b".to_owned(),
+            "a@.b".to_owned(),
+            "a@b.".to_owned(),
+            "a@.".to_owned(),
+            "a@@b".to_owned(),
+            "a@b@c".to_owned(),
+            "a b@c".to_owned(),
+            "a@b\u{a0}c".to_owned(),
+            "a\u{0}@b".to_owned(),
+            "a\u{85}@b".to_owned(),
+        ];
+        for case in cases {
+            let schema_valid = pattern.is_match(&case) && case.chars().count() <= Email::MAX_LEN;
+            assert_eq!(schema_valid, Email::parse(&case).is_ok(), "{case:?}");
         }
     }
 

@@ -5,10 +5,15 @@
 //! turns that error into a 422; the browser shows it beside the field.
 
 mod email;
+mod page_cursor;
+mod page_limit;
 mod password;
+pub mod text;
 mod todo_title;
 
 pub use email::Email;
+pub use page_cursor::PageCursor;
+pub use page_limit::PageLimit;
 pub use password::Password;
 pub use todo_title::TodoTitle;
 

@@ -43,6 +43,23 @@ impl Password {
         Self::parse_field(raw, "password")
     }
 
+    /// The OpenAPI schema of a new password, from the same bounds as [`Self::parse_field`].
+    #[cfg(feature = "ssr")]
+    #[must_use]
+    pub fn schema() -> utoipa::openapi::Object {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(Self::MIN_CHARS))
+            .max_length(Some(Self::MAX_CHARS))
+            .description(Some(format!(
+                "{}–{} characters, used exactly as given (never trimmed or truncated).",
+                Self::MIN_CHARS,
+                Self::MAX_CHARS
+            )))
+            .build()
+    }
+
     /// The password itself, for hashing.
     #[must_use]
     pub fn expose(&self) -> &str {

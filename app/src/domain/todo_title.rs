@@ -1,4 +1,4 @@
-use super::FieldError;
+use super::{FieldError, text};
 
 /// The text of a todo: trimmed, 1 to 500 characters, with no control characters.
 ///
@@ -37,6 +37,35 @@ impl TodoTitle {
         Ok(Self(title.to_owned()))
     }
 
+    /// A regular expression (ECMAScript, as JSON Schema's `pattern`) that matches exactly
+    /// the strings [`Self::parse`] accepts: optional whitespace around 1 to
+    /// [`Self::MAX_CHARS`] characters that start and end visibly and hold no control
+    /// character.
+    #[must_use]
+    pub fn pattern() -> String {
+        let ws = format!("[{}]", text::WHITESPACE);
+        let visible = text::visible_except("");
+        let inner = format!("[^{}]", text::CONTROL);
+        let max_inner = Self::MAX_CHARS - 2;
+        format!("^{ws}*{visible}(?:{inner}{{0,{max_inner}}}{visible})?{ws}*$")
+    }
+
+    /// The OpenAPI schema of a `title` field, from the same rules as [`Self::parse`].
+    #[cfg(feature = "ssr")]
+    #[must_use]
+    pub fn schema() -> utoipa::openapi::Object {
+        use utoipa::openapi::{ObjectBuilder, Type};
+        ObjectBuilder::new()
+            .schema_type(Type::String)
+            .min_length(Some(1))
+            .pattern(Some(Self::pattern()))
+            .description(Some(format!(
+                "Trimmed, then 1–{} characters with no control characters.",
+                Self::MAX_CHARS
+            )))
+            .build()
+    }
+
     /// The title text.
     #[must_use]
     pub fn as_str(&self) -> &str {
@@ -67,6 +96,38 @@ mod tests {
         assert!(TodoTitle::parse(&format!("  {}  ", "ü".repeat(500))).is_ok());
         assert!(TodoTitle::parse(&"ü".repeat(501)).is_err());
         assert!(TodoTitle::parse("x").is_ok());
+    }
+
+    /// The document's pattern and `parse` must agree on every case, valid or not.
+    #[test]
+    fn the_pattern_accepts_exactly_what_parse_accepts() {
+        let pattern = regex::Regex::new(&TodoTitle::pattern()).unwrap();
+        let cases = [
+            "x".to_owned(),
+            "  buy milk \t\n".to_owned(),
+            "\u{85}x\u{3000}".to_owned(),
+            "a b".to_owned(),
+            "a\u{a0}b".to_owned(),
+            "ü".repeat(500),
+            format!(" \t{} \r\n", "ü".repeat(500)),
+            "ü".repeat(501),
+            format!("{} ", "x".repeat(501)),
+            String::new(),
+            " \t ".to_owned(),
+            "a\tb".to_owned(),
+            "a\u{0}b".to_owned(),
+            "a\u{85}b".to_owned(),
+            "a\u{7f}".to_owned(),
+            "\u{1}".to_owned(),
+            "🦀".to_owned(),
+        ];
+        for case in cases {
+            assert_eq!(
+                pattern.is_match(&case),
+                TodoTitle::parse(&case).is_ok(),
+                "{case:?}"
+            );
+        }
     }
 
     #[test]

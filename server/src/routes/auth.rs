@@ -22,7 +22,7 @@ use crate::{
         sessions,
     },
     error::{ApiError, ApiResult},
-    extract::{AppJson, json_rejection},
+    extract::{AppJson, json_object},
     services::users,
     state::AppState,
 };
@@ -182,10 +182,10 @@ impl<S: Send + Sync> FromRequest<S> for Credentials {
                 password: form.password,
             }));
         }
-        axum::Json::<LoginRequest>::from_request(req, state)
+        json_object::<LoginRequest, _>(req, state)
             .await
-            .map(|axum::Json(body)| Self(body))
-            .map_err(|rejection| match json_rejection(rejection) {
+            .map(Self)
+            .map_err(|error| match error {
                 ApiError::UnsupportedMediaType(_) => ApiError::UnsupportedMediaType(
                     "Expected application/json or application/x-www-form-urlencoded.".to_owned(),
                 ),

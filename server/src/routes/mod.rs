@@ -2,6 +2,7 @@
 //! per area, each owning its `router()`.
 
 mod auth;
+mod docs;
 mod fallback;
 mod health;
 mod openapi;
@@ -24,7 +25,10 @@ use utoipa_axum::router::OpenApiRouter;
 
 use crate::{extract::MAX_BODY_BYTES, state::AppState};
 
-pub use health::router as health_router;
+/// `GET /healthz` and `GET /readyz`, outside the API's error handling and body limits.
+pub fn health_router() -> Router<AppState> {
+    health::router().split_for_parts().0
+}
 
 /// Everything under `/api`: the versioned API with its OpenAPI document, and JSON errors
 /// for anything else there.
@@ -35,11 +39,10 @@ pub fn api_router() -> Router<AppState> {
         .merge(password_reset::router())
         .merge(sessions::router())
         .merge(todos::router());
-    let (router, mut document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
+    let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();
-    document.servers = None;
-    let document = Arc::new(document);
+    let document = Arc::new(openapi::complete(document));
     router
         .route(
             "/api/v1/openapi.json",
@@ -48,6 +51,7 @@ pub fn api_router() -> Router<AppState> {
                 async move { Json(document) }
             }),
         )
+        .merge(docs::router())
         .route("/api", any(fallback::not_found))
         .route("/api/{*rest}", any(fallback::not_found))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -5,15 +5,12 @@ use axum::{
     http::{StatusCode, request::Parts},
 };
 use serde::Deserialize;
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 use utoipa_axum::{router::OpenApiRouter, routes};
 
 use app::{
-    domain::TodoTitle,
-    dto::{
-        Deleted, ErrorBody, NewTodo, StatusFilter, Todo, TodoList, TodoPatch, TodoQuery, ToggleAll,
-        Updated,
-    },
+    domain::{PageCursor, PageLimit, TodoTitle},
+    dto::{Deleted, ErrorBody, NewTodo, Todo, TodoList, TodoPatch, TodoQuery, ToggleAll, Updated},
 };
 
 use crate::{
@@ -22,7 +19,7 @@ use crate::{
     extract::{AppJson, AppQuery, IdPath},
     services::{
         idempotency::{self, IdempotencyKey},
-        todos::{self, Cursor, MAX_PAGE, TodoChanges},
+        todos::{self, TodoChanges},
     },
     state::AppState,
 };
@@ -48,13 +45,8 @@ async fn list(
     auth: AuthUser,
     AppQuery(query): AppQuery<TodoQuery>,
 ) -> ApiResult<AppJson<TodoList>> {
-    let limit = query.limit.unwrap_or(MAX_PAGE);
-    if !(1..=MAX_PAGE).contains(&limit) {
-        return Err(ApiError::Validation(format!(
-            "limit: must be between 1 and {MAX_PAGE}"
-        )));
-    }
-    let cursor = query.cursor.as_deref().map(Cursor::decode).transpose()?;
+    let limit = PageLimit::parse(query.limit)?.get();
+    let cursor = query.cursor.as_deref().map(PageCursor::parse).transpose()?;
     let filter = query.status.unwrap_or_default();
     Ok(AppJson(
         todos::list(&state.db, auth.user_id, filter, limit, cursor).await?,
@@ -65,10 +57,7 @@ async fn list(
 /// request within 24 hours creates nothing and answers what the first one answered.
 #[utoipa::path(
     post, path = "/todos", tag = "todos", security(("bearer" = [])),
-    params(
-        ("Idempotency-Key" = Option<String>, Header,
-            description = "1–255 visible ASCII characters. A repeat with the same key by the same user within 24 hours creates nothing and answers 201 with the todo the first request created (as it was then, even if it was changed or deleted since); the same key with a different body is a 422."),
-    ),
+    params(IdempotencyKeyParam),
     request_body = NewTodo,
     responses(
         (status = 201, description = "Created, or the first answer to this Idempotency-Key", body = Todo),
@@ -91,6 +80,35 @@ async fn create(
         None => todos::create(&state.db, auth.user_id, title, completed).await?,
     };
     Ok((StatusCode::CREATED, AppJson(todo)))
+}
+
+/// How the document describes the `Idempotency-Key` header, from the bounds that
+/// [`IdempotencyKey::parse`] enforces.
+#[derive(IntoParams)]
+#[into_params(parameter_in = Header)]
+#[allow(dead_code)] // Only its description is used: the header is read by the extractor below.
+struct IdempotencyKeyParam {
+    #[param(rename = "Idempotency-Key", schema_with = idempotency_key_schema)]
+    key: Option<String>,
+}
+
+fn idempotency_key_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .min_length(Some(1))
+        .max_length(Some(IdempotencyKey::MAX_LEN))
+        .pattern(Some(format!(
+            "^[\\x21-\\x7E]{{1,{}}}$",
+            IdempotencyKey::MAX_LEN
+        )))
+        .description(Some(format!(
+            "1–{} visible ASCII characters. A repeat with the same key by the same user \
+             within 24 hours creates nothing and answers 201 with the todo the first request \
+             created (as it was then, even if it was changed or deleted since); the same key \
+             with a different body is a 422.",
+            IdempotencyKey::MAX_LEN
+        )))
+        .build()
 }
 
 /// The optional `Idempotency-Key` header; present but malformed (or sent twice) is a 422.
@@ -190,7 +208,15 @@ async fn toggle_all(
 #[into_params(parameter_in = Query)]
 struct ClearQuery {
     /// Must be `completed`: deleting every todo at once is not offered.
-    status: Option<StatusFilter>,
+    #[param(inline)]
+    status: OnlyCompleted,
+}
+
+/// The one `status` that `DELETE /todos` takes; any other (or none) is a 422 naming it.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+enum OnlyCompleted {
+    Completed,
 }
 
 /// Deletes the completed todos; returns how many.
@@ -208,11 +234,9 @@ async fn clear_completed(
     auth: AuthUser,
     AppQuery(query): AppQuery<ClearQuery>,
 ) -> ApiResult<AppJson<Deleted>> {
-    if query.status != Some(StatusFilter::Completed) {
-        return Err(ApiError::Validation(
-            "status: must be `completed` (only completed todos can be cleared)".to_owned(),
-        ));
-    }
+    let ClearQuery {
+        status: OnlyCompleted::Completed,
+    } = query;
     let deleted = todos::delete_completed(&state.db, auth.user_id).await?;
     Ok(AppJson(Deleted { deleted }))
 }

@@ -2,8 +2,6 @@
 //! a todo that does not exist. The owner's counts follow every write by themselves: the
 //! database's triggers keep `todo_counts` (see the migration that made it).
 
-use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
-use chrono::{DateTime, Utc};
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
     sea_query::Expr,
@@ -11,15 +9,12 @@ use sea_orm::{
 use uuid::Uuid;
 
 use app::{
-    domain::TodoTitle,
+    domain::{PageCursor, TodoTitle},
     dto::{self, StatusFilter},
 };
 
 use super::todo_counts;
 use crate::{db, entities::todo, error::ApiError};
-
-/// The largest page a client may ask for, and the default.
-pub const MAX_PAGE: u32 = 1000;
 
 impl From<todo::Model> for dto::Todo {
     fn from(todo: todo::Model) -> Self {
@@ -30,37 +25,6 @@ impl From<todo::Model> for dto::Todo {
             created_at: todo.created_at,
             updated_at: todo.updated_at,
         }
-    }
-}
-
-/// Where a page starts: just after the todo with this creation time and id. Encoded as
-/// opaque base64 so clients echo it back and never build one.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub struct Cursor {
-    created_at: DateTime<Utc>,
-    id: Uuid,
-}
-
-impl Cursor {
-    fn encode(self) -> String {
-        URL_SAFE_NO_PAD.encode(format!("{}|{}", self.created_at.to_rfc3339(), self.id))
-    }
-
-    /// Reads a cursor a client echoed back.
-    ///
-    /// # Errors
-    /// [`ApiError::Validation`] naming `cursor` when it is not one of ours.
-    pub fn decode(raw: &str) -> Result<Self, ApiError> {
-        let invalid = || ApiError::Validation("cursor: not a cursor this API returned".to_owned());
-        let bytes = URL_SAFE_NO_PAD.decode(raw).map_err(|_| invalid())?;
-        let text = String::from_utf8(bytes).map_err(|_| invalid())?;
-        let (created_at, id) = text.split_once('|').ok_or_else(invalid)?;
-        Ok(Self {
-            created_at: DateTime::parse_from_rfc3339(created_at)
-                .map_err(|_| invalid())?
-                .with_timezone(&Utc),
-            id: Uuid::try_parse(id).map_err(|_| invalid())?,
-        })
     }
 }
 
@@ -78,7 +42,7 @@ pub async fn list(
     user: Uuid,
     filter: StatusFilter,
     limit: u32,
-    after: Option<Cursor>,
+    after: Option<PageCursor>,
 ) -> Result<dto::TodoList, ApiError> {
     let mut query = todo::Entity::find().filter(todo::Column::UserId.eq(user));
     match filter {
@@ -106,7 +70,7 @@ pub async fn list(
     let next_cursor = if rows.len() > limit as usize {
         rows.truncate(limit as usize);
         rows.last().map(|last| {
-            Cursor {
+            PageCursor {
                 created_at: last.created_at,
                 id: last.id,
             }
@@ -264,30 +228,4 @@ pub async fn delete_completed(db: &impl ConnectionTrait, user: Uuid) -> Result<u
         .exec(db)
         .await?
         .rows_affected)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::Cursor;
-
-    #[test]
-    fn a_cursor_survives_the_round_trip() {
-        let cursor = Cursor {
-            created_at: crate::db::now(),
-            id: uuid::Uuid::now_v7(),
-        };
-        assert_eq!(Cursor::decode(&cursor.encode()).unwrap(), cursor);
-    }
-
-    #[test]
-    fn anything_else_is_not_a_cursor() {
-        for raw in [
-            "",
-            "abc",
-            "!!!",
-            &base64::Engine::encode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, "x|y"),
-        ] {
-            assert!(Cursor::decode(raw).is_err(), "{raw:?}");
-        }
-    }
 }

@@ -5,6 +5,7 @@
 //! every test runs on a fresh PostgreSQL database made from that server instead of SQLite.
 
 mod confirmation;
+mod docs;
 mod durability;
 mod health;
 mod helpers;
@@ -21,6 +22,7 @@ mod password_reset;
 mod process;
 mod readiness;
 mod refresh;
+mod session_enders;
 mod sessions;
 mod startup;
 mod todos;

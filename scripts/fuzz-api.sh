@@ -83,7 +83,7 @@ status=0
 # The operations left out end the session whose token the run uses: after one of them
 # every later request would be a 401.
 PYTHONPATH=scripts SCHEMATHESIS_HOOKS=fuzz_hooks \
-    "$st" run "$base_url/api/v1/openapi.json" \
+    "$st" --config-file scripts/schemathesis.toml run "$base_url/api/v1/openapi.json" \
     --url "$base_url" \
     -H "Authorization: Bearer $token" \
     --checks all \

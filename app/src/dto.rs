@@ -115,6 +115,7 @@ pub struct DeleteAccountRequest {
 #[cfg_attr(feature = "ssr", derive(ToSchema))]
 pub struct PasswordResetRequest {
     /// The account's email, as for sign-in.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::domain::Email::schema))]
     pub email: String,
 }
 
@@ -133,6 +134,7 @@ pub struct PasswordResetConfirm {
     /// The `token` of the link in the mail.
     pub token: String,
     /// 8–128 characters, as at sign-up.
+    #[cfg_attr(feature = "ssr", schema(schema_with = crate::domain::Password::schema))]
     pub new_password: String,
 }
 

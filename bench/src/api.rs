@@ -78,17 +78,42 @@ impl Api {
     }
 
     /// `POST`s `body` to the API path `path` and reads the JSON answer, which must be 2xx.
+    /// A 503 (the server's password-hashing queue is full, as it is right after a login
+    /// storm) is sent again after its `Retry-After`, as a well-behaved client would.
     async fn post<T: DeserializeOwned>(
         &self,
         path: &str,
         body: &serde_json::Value,
         token: Option<&str>,
     ) -> Result<T, BenchError> {
+        const ATTEMPTS: usize = 30;
+        for _ in 1..ATTEMPTS {
+            let response = self.post_once(path, body, token).await?;
+            if response.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE {
+                return Ok(response.error_for_status()?.json().await?);
+            }
+            let wait = response
+                .headers()
+                .get(reqwest::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok()?.parse().ok())
+                .unwrap_or(1);
+            tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+        }
+        let response = self.post_once(path, body, token).await?;
+        Ok(response.error_for_status()?.json().await?)
+    }
+
+    async fn post_once(
+        &self,
+        path: &str,
+        body: &serde_json::Value,
+        token: Option<&str>,
+    ) -> Result<reqwest::Response, BenchError> {
         let mut request = self.client.post(self.url(path)).json(body);
         if let Some(token) = token {
             request = request.bearer_auth(token);
         }
-        Ok(request.send().await?.error_for_status()?.json().await?)
+        Ok(request.send().await?)
     }
 
     /// How many todos `GET /todos?limit=…` returns for `user`: checks that a page is

@@ -9,6 +9,8 @@ pub mod auth;
 pub mod config;
 /// Opening the database (SQLite or PostgreSQL, decided by the URL) and migrating it.
 pub mod db;
+/// Hex SHA-256, the one digest the server stores and compares.
+pub mod digest;
 /// sea-orm entities: one module per table, mirroring the migrations.
 pub mod entities;
 /// The one error type of the API and how it becomes `{"detail", "code"}`.

@@ -20,12 +20,11 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
     QuerySelect, TryInsertResult, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use app::domain::Email;
 
-use crate::{config::LoginThrottle, db, entities::login_failure, error::ApiError};
+use crate::{config::LoginThrottle, db, digest, entities::login_failure, error::ApiError};
 
 /// One email (as a key, see [`email_key`]) from one client address.
 #[derive(Clone, Copy, Debug)]
@@ -67,9 +66,7 @@ pub fn reset_request_key(normalized: &str) -> String {
 }
 
 fn hashed(text: &str) -> String {
-    let digest = Sha256::digest(text.as_bytes());
-    let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    format!("sha256:{hex}")
+    format!("sha256:{}", digest::sha256_hex(text.as_bytes()))
 }
 
 /// A claimed slot: the attempt is counted. Dropping it keeps it counted (a failure);

@@ -18,7 +18,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
     TryInsertResult,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use app::{domain::TodoTitle, dto};
@@ -144,10 +143,7 @@ async fn first_answer(
 /// completed flag (absent and `false` are the same request).
 fn fingerprint(title: &TodoTitle, completed: bool) -> String {
     let canonical = serde_json::json!([title.as_str(), completed]).to_string();
-    Sha256::digest(canonical.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(canonical.as_bytes())
 }
 
 #[cfg(test)]

@@ -14,7 +14,6 @@ use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
     TransactionTrait, sea_query::Expr,
 };
-use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use app::{domain::Password, dto::TokenPair};
@@ -131,10 +130,7 @@ pub async fn confirm(
 /// Hex SHA-256 of a token: how it is stored and looked up. Any text hashes to 64 hex
 /// digits, so whatever a client sends (NUL bytes, megabytes) is a harmless query.
 fn hash(token: &str) -> String {
-    Sha256::digest(token.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    crate::digest::sha256_hex(token.as_bytes())
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use crate::{
         TestApp, TestUser, Tokens, assert_error, burst, send, spawn_app_with, status_counts,
     },
     mail_sink::{MailSink, ReceivedMail},
+    startup::run_ticked,
 };
 
 const PUBLIC_URL: &str = "http://ticked.test";
@@ -388,22 +389,6 @@ async fn bad_fields_are_422_naming_the_field_and_bad_tokens_400() {
         let wrong_type = send(app.request(Method::POST, path, None).body("email=a@b.c")).await;
         assert_error(wrong_type, 415, "unsupported_media_type").await;
     }
-}
-
-/// Runs the real binary with `vars` and returns its exit status and stderr.
-fn run_ticked(vars: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
-    let data_dir = tempfile::tempdir().expect("temp dir");
-    let output = std::process::Command::new(env!("CARGO_BIN_EXE_ticked"))
-        .env_clear()
-        .env("DATA_DIR", data_dir.path())
-        .env("LEPTOS_SITE_ADDR", "127.0.0.1:0")
-        .envs(vars.iter().copied())
-        .output()
-        .expect("ticked runs");
-    (
-        output.status,
-        String::from_utf8_lossy(&output.stderr).into_owned(),
-    )
 }
 
 #[test]

@@ -1,7 +1,7 @@
 use std::process::Command;
 
 /// Runs the real `ticked` binary with `vars` and returns its exit status and stderr.
-fn run_ticked(vars: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
+pub fn run_ticked(vars: &[(&str, &str)]) -> (std::process::ExitStatus, String) {
     let data_dir = tempfile::tempdir().expect("temp dir");
     let output = Command::new(env!("CARGO_BIN_EXE_ticked"))
         .env_clear()

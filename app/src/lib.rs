@@ -19,6 +19,8 @@ pub mod components;
 pub mod domain;
 /// JSON bodies of the HTTP API (`../shared/API.md`), shared by server and client.
 pub mod dto;
+/// Live updates: the tab's stream of changes made on other devices, handed to pages.
+pub mod live;
 /// The pages, one module per route.
 pub mod pages;
 /// The route table: every path the app serves, named once.
@@ -36,6 +38,7 @@ use leptos_router::components::{Route, Router, Routes};
 
 use crate::auth::AuthProvider;
 use crate::components::Header;
+use crate::live::LiveProvider;
 use crate::pages::{
     AccountPage, ForgotPasswordPage, LoginPage, NotFoundPage, RegisterPage, ResetPasswordPage,
     TodosPage,
@@ -58,6 +61,7 @@ pub fn App() -> impl IntoView {
         <Title text="Ticked"/>
         <Router>
             <AuthProvider>
+            <LiveProvider>
             <div class="app" data-hydrated=move || hydrated.get().to_string()>
                 <Header/>
                 <main>
@@ -73,6 +77,7 @@ pub fn App() -> impl IntoView {
                     </Routes>
                 </main>
             </div>
+            </LiveProvider>
             </AuthProvider>
         </Router>
     }

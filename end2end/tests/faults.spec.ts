@@ -2,11 +2,17 @@
 // mid-session, a dropped create, tabs that race. Nobody may be sent to sign in for any of
 // it (only a refused refresh token means that), and nothing may look saved that is not.
 import { Page, Route, BrowserContext, APIRequestContext } from '@playwright/test';
-import { ChildProcess, spawn } from 'node:child_process';
-import fs from 'node:fs';
-import os from 'node:os';
-import path from 'node:path';
-import { test, expect, signUp, addTodos, settled, storedTokens, waitForHydration, forgive } from './fixtures';
+import {
+  test,
+  expect,
+  signUp,
+  addTodos,
+  settled,
+  storedTokens,
+  waitForHydration,
+  forgive,
+  RestartableServer,
+} from './fixtures';
 
 const short = process.env.SHORT_TOKENS_URL!;
 const minute = process.env.MINUTE_TOKENS_URL!;
@@ -335,41 +341,3 @@ test('restarting the server mid-session signs nobody out and loses nothing', asy
   }
   forgive(consoleProblems, PROVOKED);
 });
-
-/** A `ticked` process of the test's own, on its own port and data, that can be restarted. */
-class RestartableServer {
-  readonly url: string;
-  private process?: ChildProcess;
-  private readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticked-e2e-restart-'));
-
-  constructor(private readonly port: number) {
-    this.url = `http://127.0.0.1:${port}`;
-  }
-
-  async start() {
-    const root = path.resolve(__dirname, '../..');
-    this.process = spawn(process.env.TICKED_BIN ?? path.join(root, 'target/release/ticked'), [], {
-      cwd: root,
-      stdio: 'ignore',
-      env: {
-        ...process.env,
-        LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
-        LEPTOS_SITE_ROOT: path.join(root, 'target/site'),
-        DATA_DIR: this.dataDir,
-        BCRYPT_COST: '4',
-        RUST_LOG: 'warn',
-      },
-    });
-    await expect
-      .poll(async () => fetch(`${this.url}/readyz`).then((r) => r.status, () => 0), { timeout: 30_000 })
-      .toBe(200);
-  }
-
-  async stop() {
-    const child = this.process;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((resolve) => child.once('exit', resolve));
-    child.kill('SIGKILL');
-    await exited;
-  }
-}

@@ -1,6 +1,10 @@
 // The `test` every spec uses: it fails a test whose page logged an error or warning
 // (a CSP violation, a hydration mismatch, a 404 for an asset) or threw.
 import { test as base, expect, Page, BrowserContext } from '@playwright/test';
+import { ChildProcess, spawn } from 'node:child_process';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 
 type Fixtures = { consoleProblems: string[] };
 
@@ -85,7 +89,8 @@ function trackApiCalls(page: Page) {
   if (apiActivity.has(page)) return;
   const activity = { inFlight: 0, changedAt: Date.now() };
   apiActivity.set(page, activity);
-  const isApi = (url: string) => url.includes('/api/');
+  // The live stream is open for as long as the page is: it is not a call in flight.
+  const isApi = (url: string) => url.includes('/api/') && !url.includes('/api/v1/events');
   const change = (delta: number) => {
     activity.inFlight += delta;
     activity.changedAt = Date.now();
@@ -122,6 +127,44 @@ export async function storedTokens(context: BrowserContext, origin: string) {
   const storage = state.origins.find((o) => o.origin === origin)?.localStorage ?? [];
   const get = (name: string) => storage.find((item) => item.name === name)?.value;
   return { access: get('ticked.access_token'), refresh: get('ticked.refresh_token') };
+}
+
+/** A `ticked` process of the test's own, on its own port and data, that can be restarted. */
+export class RestartableServer {
+  readonly url: string;
+  private process?: ChildProcess;
+  private readonly dataDir = fs.mkdtempSync(path.join(os.tmpdir(), 'ticked-e2e-restart-'));
+
+  constructor(private readonly port: number) {
+    this.url = `http://127.0.0.1:${port}`;
+  }
+
+  async start() {
+    const root = path.resolve(__dirname, '../..');
+    this.process = spawn(process.env.TICKED_BIN ?? path.join(root, 'target/release/ticked'), [], {
+      cwd: root,
+      stdio: 'ignore',
+      env: {
+        ...process.env,
+        LEPTOS_SITE_ADDR: `127.0.0.1:${this.port}`,
+        LEPTOS_SITE_ROOT: path.join(root, 'target/site'),
+        DATA_DIR: this.dataDir,
+        BCRYPT_COST: '4',
+        RUST_LOG: 'warn',
+      },
+    });
+    await expect
+      .poll(async () => fetch(`${this.url}/readyz`).then((r) => r.status, () => 0), { timeout: 30_000 })
+      .toBe(200);
+  }
+
+  async stop() {
+    const child = this.process;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((resolve) => child.once('exit', resolve));
+    child.kill('SIGKILL');
+    await exited;
+  }
 }
 
 export { expect };

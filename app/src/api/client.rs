@@ -8,8 +8,8 @@
 
 use std::{marker::PhantomData, time::Duration};
 
-use leptos::prelude::set_timeout_with_handle;
-use reqwasm::http::{Method, Request};
+use leptos::prelude::{TimeoutHandle, set_timeout_with_handle};
+use reqwasm::http::{Method, Request, Response};
 use serde::{Serialize, de::DeserializeOwned};
 use web_sys::AbortController;
 
@@ -48,7 +48,8 @@ pub(super) struct Call<K> {
     method: Method,
     path: String,
     body: Option<String>,
-    idempotency_key: Option<String>,
+    /// Headers beside `Content-Type` and `Authorization`.
+    headers: Vec<(&'static str, String)>,
     kind: PhantomData<K>,
 }
 
@@ -58,7 +59,7 @@ impl<K: Kind> Call<K> {
             method,
             path: format!("{BASE}{path}"),
             body: None,
-            idempotency_key: None,
+            headers: Vec::new(),
             kind: PhantomData,
         }
     }
@@ -91,7 +92,13 @@ impl<K: Kind> Call<K> {
 
     /// Sends an `Idempotency-Key`, so that sending the same call again is safe.
     pub(super) fn idempotency_key(mut self, key: &str) -> Self {
-        self.idempotency_key = Some(key.to_owned());
+        self.headers.push(("Idempotency-Key", key.to_owned()));
+        self
+    }
+
+    /// Sends a `Last-Event-ID`, so that a stream picks up after the last event seen.
+    pub(super) fn last_event_id(mut self, id: &str) -> Self {
+        self.headers.push(("Last-Event-ID", id.to_owned()));
         self
     }
 
@@ -118,63 +125,85 @@ impl Kind for Public {
 }
 
 impl Kind for Authorized {
-    /// Sends `call` with the stored access token. A 401 asks [`refresh`] for a token to
-    /// replace the refused one: one that another request or tab stored meanwhile, a
-    /// renewed one, or none because the session is over (then the user is signed out).
     async fn send(call: &Call<Self>) -> Result<(u16, String), ApiError> {
-        let mut token = match tokens::access_token() {
-            Some(token) => token,
-            None => refresh::renewed_access_token(None).await?,
-        };
-        for sends in 1..=MAX_SENDS {
-            let (status, text) = fire(call, Some(&token)).await?;
-            if status != 401 {
-                return success((status, text));
-            }
-            let refused = ApiError::from_response(status, &text);
-            // A refused token that was itself just renewed, or a refusal saying the
-            // session is over, is not worth a refresh: the session has ended, unless
-            // storage holds a newer pair (another tab changed the password, say).
-            let session_over =
-                sends > 1 || matches!(refused.code(), Some("session_revoked" | "refresh_reused"));
-            let next = if session_over {
-                refresh::end_session_unless_renewed(&token).await?
-            } else {
-                refresh::renewed_access_token(Some(token.clone())).await?
-            };
-            if next == token || sends == MAX_SENDS {
-                return Err(refused);
-            }
-            token = next;
-        }
-        unreachable!("the loop returns on its last send")
+        let (_, answer) =
+            with_access_token(|token| async move { success(fire(call, Some(&token)).await?) })
+                .await?;
+        Ok(answer)
     }
+}
+
+impl Call<Authorized> {
+    /// Sends the call and hands back the body as a stream, once the response's headers
+    /// have arrived (with a 2xx), with the access token that opened it. Only the wait for
+    /// the headers is bounded by [`TIMEOUT`]: the body may run for as long as the server
+    /// keeps it open, and `abort` ends it.
+    ///
+    /// # Errors
+    /// As for any authorized call; a 2xx without a body is [`ApiError::Network`].
+    pub(super) async fn open_stream(
+        self,
+        abort: &AbortController,
+    ) -> Result<(String, web_sys::ReadableStream), ApiError> {
+        let call = &self;
+        with_access_token(|token| async move {
+            let response = headers_of(call, Some(&token), abort).await?;
+            let status = response.status();
+            if (200..300).contains(&status) {
+                response.body().ok_or(ApiError::Network)
+            } else {
+                let text = response.text().await.map_err(|_| ApiError::Network)?;
+                Err(ApiError::from_response(status, &text))
+            }
+        })
+        .await
+    }
+}
+
+/// Runs `attempt` with the stored access token and returns its answer with the token
+/// that got it. A 401 asks [`refresh`] for a token to replace the refused one: one that
+/// another request or tab stored meanwhile, a renewed one, or none because the session
+/// is over (then the user is signed out).
+async fn with_access_token<T, Fut>(attempt: impl Fn(String) -> Fut) -> Result<(String, T), ApiError>
+where
+    Fut: Future<Output = Result<T, ApiError>>,
+{
+    let mut token = match tokens::access_token() {
+        Some(token) => token,
+        None => refresh::renewed_access_token(None).await?,
+    };
+    for sends in 1..=MAX_SENDS {
+        let refused = match attempt(token.clone()).await {
+            Err(refused) if refused.status() == Some(401) => refused,
+            answer => return answer.map(|answer| (token, answer)),
+        };
+        // A refused token that was itself just renewed, or a refusal saying the session
+        // is over, is not worth a refresh: the session has ended, unless storage holds a
+        // newer pair (another tab changed the password, say).
+        let session_over =
+            sends > 1 || matches!(refused.code(), Some("session_revoked" | "refresh_reused"));
+        let next = if session_over {
+            refresh::end_session_unless_renewed(&token).await?
+        } else {
+            refresh::renewed_access_token(Some(token.clone())).await?
+        };
+        if next == token || sends == MAX_SENDS {
+            return Err(refused);
+        }
+        token = next;
+    }
+    unreachable!("the loop returns on its last send")
 }
 
 /// One HTTP exchange, given up after [`TIMEOUT`]; no answer at all is
 /// [`ApiError::Network`].
 async fn fire<K>(call: &Call<K>, token: Option<&str>) -> Result<(u16, String), ApiError> {
-    let abort = AbortController::new().ok();
-    let mut request = Request::new(&call.path)
-        .method(call.method)
-        .abort_signal(abort.as_ref().map(|a| a.signal()).as_ref());
-    if let Some(body) = &call.body {
-        request = request
-            .header("Content-Type", "application/json")
-            .body(body.clone());
-    }
-    if let Some(key) = &call.idempotency_key {
-        request = request.header("Idempotency-Key", key);
-    }
-    let authorization;
-    if let Some(token) = token {
-        authorization = format!("Bearer {token}");
-        request = request.header("Authorization", &authorization);
-    }
-    let timer =
-        abort.and_then(|abort| set_timeout_with_handle(move || abort.abort(), TIMEOUT).ok());
+    let Ok(abort) = AbortController::new() else {
+        return Err(ApiError::Network);
+    };
+    let timer = abort_after(&abort, TIMEOUT);
     let answer = async {
-        let response = request.send().await.map_err(|_| ApiError::Network)?;
+        let response = send_request(call, token, &abort).await?;
         let status = response.status();
         let text = response.text().await.map_err(|_| ApiError::Network)?;
         Ok((status, text))
@@ -184,6 +213,49 @@ async fn fire<K>(call: &Call<K>, token: Option<&str>) -> Result<(u16, String), A
         timer.clear();
     }
     answer
+}
+
+/// Sends `call` and waits for the response's headers, at most [`TIMEOUT`].
+async fn headers_of<K>(
+    call: &Call<K>,
+    token: Option<&str>,
+    abort: &AbortController,
+) -> Result<Response, ApiError> {
+    let timer = abort_after(abort, TIMEOUT);
+    let response = send_request(call, token, abort).await;
+    if let Some(timer) = timer {
+        timer.clear();
+    }
+    response
+}
+
+fn abort_after(abort: &AbortController, timeout: Duration) -> Option<TimeoutHandle> {
+    let abort = abort.clone();
+    set_timeout_with_handle(move || abort.abort(), timeout).ok()
+}
+
+async fn send_request<K>(
+    call: &Call<K>,
+    token: Option<&str>,
+    abort: &AbortController,
+) -> Result<Response, ApiError> {
+    let mut request = Request::new(&call.path)
+        .method(call.method)
+        .abort_signal(Some(&abort.signal()));
+    if let Some(body) = &call.body {
+        request = request
+            .header("Content-Type", "application/json")
+            .body(body.clone());
+    }
+    for (name, value) in &call.headers {
+        request = request.header(name, value);
+    }
+    let authorization;
+    if let Some(token) = token {
+        authorization = format!("Bearer {token}");
+        request = request.header("Authorization", &authorization);
+    }
+    request.send().await.map_err(|_| ApiError::Network)
 }
 
 fn success((status, text): (u16, String)) -> Result<(u16, String), ApiError> {

@@ -58,7 +58,7 @@ where
 }
 
 /// Resolves after `duration`, on the browser's timer.
-async fn sleep(duration: Duration) {
+pub(super) async fn sleep(duration: Duration) {
     let (wake, woken) = oneshot::channel();
     leptos::prelude::set_timeout(
         move || {

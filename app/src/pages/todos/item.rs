@@ -21,8 +21,11 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
         _ => None,
     };
 
+    // Changes from other devices wait while the row is being edited (see the store).
+    on_cleanup(move || store.forget_editing(key));
     let start_editing = move || {
         cancelled.set_value(false);
+        store.start_editing(key);
         editing.set(true);
         request_animation_frame(move || {
             if let Some(input) = edit.get_untracked() {
@@ -40,12 +43,15 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
             }
             editing.set(false);
             let Some(input) = edit.get_untracked() else {
+                store.stop_editing(key);
                 return;
             };
-            match TodoTitle::parse(&input.value()) {
+            let value = input.value();
+            store.stop_editing(key);
+            match TodoTitle::parse(&value) {
                 // An emptied title removes the todo (app-spec: "If it's empty the todo
                 // should instead be destroyed").
-                Err(_) if input.value().trim().is_empty() => store.remove(key),
+                Err(_) if value.trim().is_empty() => store.remove(key),
                 Err(_) => input.set_value(&original),
                 Ok(title) if title.as_str() != original => store.rename(key, title.into_inner()),
                 Ok(_) => {}
@@ -63,6 +69,7 @@ pub fn TodoItem(item: Item, store: TodoStore) -> impl IntoView {
                     input.set_value(&original);
                 }
                 editing.set(false);
+                store.stop_editing(key);
             }
             _ => {}
         }

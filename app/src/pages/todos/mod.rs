@@ -9,7 +9,9 @@ use leptos::{ev, html, prelude::*};
 use leptos_router::hooks::use_location;
 
 use self::{item::TodoItem, store::TodoStore};
-use crate::{auth::RequireAuth, domain::TodoTitle, dto::StatusFilter, routes::AppRoute};
+use crate::{
+    auth::RequireAuth, domain::TodoTitle, dto::StatusFilter, live::use_live, routes::AppRoute,
+};
 
 /// The todo page; only for signed-in users.
 #[component]
@@ -40,6 +42,8 @@ fn filter_of(path: &str, hash: &str) -> StatusFilter {
 fn TodoApp() -> impl IntoView {
     let store = TodoStore::new();
     store.load();
+    // What other devices change shows here as it happens.
+    use_live().on_change(move |change| store.apply(change));
     let location = use_location();
     let filter = Memo::new(move |_| filter_of(&location.pathname.get(), &location.hash.get()));
 

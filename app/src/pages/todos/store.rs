@@ -8,6 +8,12 @@
 //! retries and later edits end in one consistent write. A create is retried with the
 //! `Idempotency-Key` it was first sent with, so a create whose answer was lost is never
 //! applied twice. A change the server refused (4xx) is shown and the list reloaded.
+//!
+//! Changes made elsewhere arrive as [`Change`]s from the live stream ([`crate::live`]) and
+//! are applied like a reload would: never over a change of this tab's that the server has
+//! not confirmed, never under the cursor of a todo being edited (it gets the server's
+//! state when the editing ends), and never as a second copy of a todo this tab is
+//! creating.
 
 use std::{
     cell::RefCell,
@@ -15,6 +21,7 @@ use std::{
     rc::Rc,
 };
 
+use chrono::{DateTime, Utc};
 use futures::{
     FutureExt,
     channel::oneshot,
@@ -27,6 +34,7 @@ use super::reconcile::{self, Local};
 use crate::{
     api::{ApiError, endpoints},
     dto::{StatusFilter, Todo, TodoPatch},
+    live::Change,
 };
 
 /// A todo on screen. `key` is the page's own handle: a new todo has one at once, and its
@@ -73,13 +81,20 @@ struct Book {
     reload_when_created: bool,
     /// Each todo whose creation is not confirmed, as first sent.
     creates: HashMap<u64, PendingCreate>,
-    /// What the server last confirmed of each todo, for "Discard".
+    /// What the server last confirmed of each todo, for "Discard", and for the end of an
+    /// edit during which another device changed the todo.
     confirmed: HashMap<u64, Item>,
+    /// The `updated_at` of the newest state of each todo seen from the server, so that an
+    /// announcement of an older state (this tab's own earlier write) is not shown.
+    versions: HashMap<u64, DateTime<Utc>>,
+    /// Todos deleted on another device while being edited here: they go when the
+    /// editing ends.
+    deleted_elsewhere: HashSet<u64>,
     /// Todos removed on screen whose deletion is on its way or failed: key → the todo and
     /// where it was.
     deleting: HashMap<u64, (usize, Item)>,
-    /// Counts finished writes, so that a list fetched before one finished is not
-    /// mistaken for the current truth.
+    /// Counts finished writes and applied live changes, so that a list fetched before
+    /// one of them is not mistaken for the current truth.
     writes_finished: u64,
     next_key: u64,
 }
@@ -87,6 +102,30 @@ struct Book {
 impl Book {
     fn id_of(&self, key: u64) -> Option<Uuid> {
         self.ids.get(&key).copied()
+    }
+
+    /// The key of the todo on screen with server id `id`.
+    fn key_of(&self, id: Uuid) -> Option<u64> {
+        self.ids
+            .iter()
+            .find_map(|(key, known)| (*known == id).then_some(*key))
+    }
+
+    /// Records `todo` as the server's current state of `key`.
+    fn confirm(&mut self, key: u64, todo: Todo) {
+        let version = self.versions.entry(key).or_insert(todo.updated_at);
+        *version = (*version).max(todo.updated_at);
+        self.confirmed.insert(key, Item::from_todo(key, todo));
+    }
+
+    /// Forgets everything about `key`.
+    fn forget(&mut self, key: u64) {
+        self.ids.remove(&key);
+        self.creates.remove(&key);
+        self.confirmed.remove(&key);
+        self.versions.remove(&key);
+        self.deleting.remove(&key);
+        self.deleted_elsewhere.remove(&key);
     }
 
     /// The id of `key`, once its creation (if on its way) has been answered.
@@ -116,6 +155,8 @@ pub struct TodoStore {
     pub pending: RwSignal<usize>,
     /// The todos whose changes are not confirmed; a todo missing here is saved.
     pub sync: RwSignal<HashMap<u64, SyncState>>,
+    /// The todo being edited, which changes from elsewhere leave alone until it is done.
+    editing: StoredValue<Option<u64>>,
     book: StoredValue<Rc<RefCell<Book>>, LocalStorage>,
 }
 
@@ -128,6 +169,7 @@ impl TodoStore {
             error: RwSignal::new(None),
             pending: RwSignal::new(0),
             sync: RwSignal::new(HashMap::new()),
+            editing: StoredValue::new(None),
             book: StoredValue::new_local(Rc::default()),
         }
     }
@@ -181,7 +223,8 @@ impl TodoStore {
             let creating = !book.creating.is_empty();
             book.reload_when_created |= creating;
             let id_of = |key| book.id_of(key);
-            let unconfirmed = |key| sync.contains_key(&key);
+            let editing = self.editing.get_value();
+            let unconfirmed = |key| sync.contains_key(&key) || editing == Some(key);
             let local = Local {
                 items: &items,
                 id_of: &id_of,
@@ -341,10 +384,11 @@ impl TodoStore {
             if reload {
                 store.load();
             }
-            let created = Item::from_todo(key, result?);
+            let todo = result?;
+            let created = Item::from_todo(key, todo.clone());
             store.with_book(|book| {
                 book.creates.remove(&key);
-                book.confirmed.insert(key, created.clone());
+                book.confirm(key, todo);
             });
             if let Some(now) = store.item(key).filter(|now| *now != created) {
                 store.patch(
@@ -391,7 +435,7 @@ impl TodoStore {
     }
 
     fn confirm(&self, key: u64, todo: Todo) {
-        self.with_book(|book| book.confirmed.insert(key, Item::from_todo(key, todo)));
+        self.with_book(|book| book.confirm(key, todo));
     }
 
     fn edit(&self, key: u64, change: impl FnOnce(&mut Item)) {
@@ -617,6 +661,117 @@ impl TodoStore {
             }
             None => items.retain(|i| i.key != key),
         });
+    }
+}
+
+impl TodoStore {
+    /// Applies a change announced by the live stream.
+    pub fn apply(&self, change: &Change) {
+        match change {
+            Change::Reload => self.load(),
+            Change::Todo(todo) => self.apply_todo(todo),
+            Change::Deleted(id) => self.apply_deleted(*id),
+        }
+        // A list on its way may predate this change: `load` fetches it again.
+        self.with_book(|book| book.writes_finished += 1);
+    }
+
+    fn apply_todo(&self, todo: &Todo) {
+        let Some(key) = self.with_book(|book| book.key_of(todo.id)) else {
+            self.adopt(todo);
+            return;
+        };
+        let current = self.with_book(|book| {
+            let older = book
+                .versions
+                .get(&key)
+                .is_some_and(|seen| *seen > todo.updated_at);
+            if !older {
+                book.confirm(key, todo.clone());
+            }
+            !older && !book.deleting.contains_key(&key)
+        });
+        let untouched = !self.sync.with_untracked(|s| s.contains_key(&key))
+            && self.editing.get_value() != Some(key);
+        if current && untouched {
+            self.show_confirmed(key);
+        }
+    }
+
+    /// A todo the page has not seen: another device's creation, or this tab's own
+    /// whose answer has not arrived yet. While creations are on their way the two
+    /// cannot be told apart, so the list is fetched again once they are answered.
+    fn adopt(&self, todo: &Todo) {
+        if !self.loaded.get_untracked() {
+            return; // the first list, on its way, will have it
+        }
+        let key = self.with_book(|book| {
+            if !book.creating.is_empty() {
+                book.reload_when_created = true;
+                return None;
+            }
+            let key = book.new_key();
+            book.ids.insert(key, todo.id);
+            book.confirm(key, todo.clone());
+            Some(key)
+        });
+        if let Some(key) = key {
+            let item = Item::from_todo(key, todo.clone());
+            self.items.update(|items| items.push(item));
+        }
+    }
+
+    fn apply_deleted(&self, id: Uuid) {
+        let Some(key) = self.with_book(|book| book.key_of(id)) else {
+            return;
+        };
+        if self.with_book(|book| book.deleting.contains_key(&key)) {
+            return; // this tab's own deletion
+        }
+        if self.editing.get_value() == Some(key) {
+            self.with_book(|book| book.deleted_elsewhere.insert(key));
+            return;
+        }
+        self.drop_todo(key);
+    }
+
+    fn drop_todo(&self, key: u64) {
+        self.with_book(|book| book.forget(key));
+        self.sync.update(|states| _ = states.remove(&key));
+        self.items.update(|items| items.retain(|i| i.key != key));
+    }
+
+    /// Shows what the server last confirmed of `key`.
+    fn show_confirmed(&self, key: u64) {
+        let Some(confirmed) = self.with_book(|book| book.confirmed.get(&key).cloned()) else {
+            return;
+        };
+        if self.item(key).is_some_and(|shown| shown != confirmed) {
+            self.edit(key, |item| *item = confirmed);
+        }
+    }
+
+    /// The user started editing `key`: changes from elsewhere wait.
+    pub fn start_editing(&self, key: u64) {
+        self.editing.set_value(Some(key));
+    }
+
+    /// The user stopped editing `key` (before any rename is sent): what changed
+    /// elsewhere meanwhile shows now.
+    pub fn stop_editing(&self, key: u64) {
+        self.forget_editing(key);
+        if self.with_book(|book| book.deleted_elsewhere.contains(&key)) {
+            self.drop_todo(key);
+        } else if !self.sync.with_untracked(|s| s.contains_key(&key)) {
+            self.show_confirmed(key);
+        }
+    }
+
+    /// The row of `key` went away (its editing cannot end normally).
+    pub fn forget_editing(&self, key: u64) {
+        if self.editing.get_value() == Some(key) {
+            self.editing.set_value(None);
+        }
     }
 }
 

@@ -667,13 +667,13 @@ impl TodoStore {
 impl TodoStore {
     /// Applies a change announced by the live stream.
     pub fn apply(&self, change: &Change) {
+        // A list on its way may predate this change: `load` fetches it again.
+        self.with_book(|book| book.writes_finished += 1);
         match change {
             Change::Reload => self.load(),
             Change::Todo(todo) => self.apply_todo(todo),
             Change::Deleted(id) => self.apply_deleted(*id),
         }
-        // A list on its way may predate this change: `load` fetches it again.
-        self.with_book(|book| book.writes_finished += 1);
     }
 
     fn apply_todo(&self, todo: &Todo) {

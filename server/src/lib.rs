@@ -15,8 +15,12 @@ pub mod digest;
 pub mod entities;
 /// The one error type of the API and how it becomes `{"detail", "code"}`.
 pub mod error;
+/// Live updates: events appended by every write, fanned out to `GET /events` streams.
+pub mod events;
 /// Request extractors whose rejections are the API's own JSON errors.
 pub mod extract;
+/// Process limits lifted at start (open files, for the live-update streams).
+pub mod limits;
 /// Mail: the password-reset message, sent over SMTP or written to the log.
 pub mod mail;
 /// The HTTP routes, one module per area, each owning its `router()`.

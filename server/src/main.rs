@@ -6,11 +6,14 @@
 
 use std::process::ExitCode;
 
-use ticked::{config::Config, startup::Application, telemetry};
+use ticked::{config::Config, limits, startup::Application, telemetry};
 
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();
+    if let Some(open_files) = limits::raise_open_file_limit() {
+        tracing::debug!(open_files, "open-file limit");
+    }
     match run().await {
         Ok(()) => ExitCode::SUCCESS,
         Err(message) => {

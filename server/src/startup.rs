@@ -24,6 +24,7 @@ use crate::{
     config::Config,
     db::{self, DbStartError},
     error::ApiError,
+    events::Events,
     mail, routes,
     security_headers::{PagePolicy, security_headers},
     services::reset_requests::ResetRequests,
@@ -35,6 +36,7 @@ pub struct Application {
     listener: TcpListener,
     router: Router,
     address: SocketAddr,
+    events: Events,
 }
 
 /// Why the server could not start.
@@ -46,6 +48,8 @@ pub enum StartupError {
     Passwords(String),
     #[error("{0}")]
     Mail(String),
+    #[error("{0}")]
+    Events(String),
     #[error("LEPTOS_SITE_ADDR: cannot listen on {address}: {source}")]
     Bind {
         address: SocketAddr,
@@ -83,9 +87,13 @@ impl Application {
         })?;
         let mailer = mail::Mailer::new(&config.mail).map_err(StartupError::Mail)?;
         let reset_requests = ResetRequests::start(db.clone(), config.mail.clone(), mailer);
+        let events = Events::start(&db, &config.database_url, config.live)
+            .await
+            .map_err(StartupError::Events)?;
         let state = AppState {
             db,
             reset_requests,
+            events: events.clone(),
             keys: Arc::new(TokenKeys::new(&config.tokens)),
             passwords: PasswordHasher::new(&config.passwords)
                 .await
@@ -97,6 +105,7 @@ impl Application {
             listener,
             router: router(state),
             address,
+            events,
         })
     }
 
@@ -112,17 +121,22 @@ impl Application {
         self.address.port()
     }
 
-    /// Serves requests until SIGINT or SIGTERM, then lets in-flight requests finish.
+    /// Serves requests until SIGINT or SIGTERM, then lets in-flight requests finish. Live
+    /// update streams end at once: they would never finish on their own.
     ///
     /// # Errors
     /// An I/O error from the listener.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let events = self.events;
         axum::serve(
             self.listener,
             self.router
                 .into_make_service_with_connect_info::<SocketAddr>(),
         )
-        .with_graceful_shutdown(shutdown_signal())
+        .with_graceful_shutdown(async move {
+            shutdown_signal().await;
+            events.shut_down();
+        })
         .await
     }
 }

@@ -9,6 +9,7 @@ use sea_orm::DatabaseConnection;
 use crate::{
     auth::{jwt::TokenKeys, password::PasswordHasher},
     config::Config,
+    events::Events,
     services::reset_requests::ResetRequests,
 };
 
@@ -23,4 +24,6 @@ pub struct AppState {
     pub leptos_options: LeptosOptions,
     /// Password-reset requests, handed to the task that mails the links.
     pub reset_requests: ResetRequests,
+    /// Live updates: where writes publish and `GET /events` streams subscribe.
+    pub events: Events,
 }

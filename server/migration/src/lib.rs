@@ -14,6 +14,7 @@ mod m20261129_000005_create_todo_counts;
 mod m20261201_000006_login_failure_slots;
 mod m20261201_000007_create_idempotency_keys;
 mod m20261202_000008_create_password_reset_tokens;
+mod m20261210_000009_create_events;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -30,6 +31,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_login_failure_slots::Migration),
             Box::new(m20261201_000007_create_idempotency_keys::Migration),
             Box::new(m20261202_000008_create_password_reset_tokens::Migration),
+            Box::new(m20261210_000009_create_events::Migration),
         ]
     }
 }

@@ -19,6 +19,9 @@ use crate::{
 pub struct AuthUser {
     pub user_id: Uuid,
     pub session_id: Uuid,
+    /// The access token's `exp` (seconds since the epoch): when a live-update stream
+    /// opened with it must end.
+    pub expires_at: i64,
 }
 
 impl FromRequestParts<AppState> for AuthUser {
@@ -43,6 +46,7 @@ impl FromRequestParts<AppState> for AuthUser {
         Ok(Self {
             user_id: claims.sub,
             session_id: claims.sid,
+            expires_at: claims.exp,
         })
     }
 }

@@ -8,11 +8,15 @@
 //! (re-signed from the stored claims, so byte for byte the same token); after it, or for
 //! any older token, it is reuse, and the whole session is revoked. The window is measured
 //! on the database's clock ([`db::database_now`]), the one clock all instances share.
+//!
+//! Every revocation publishes `session_revoked` for the user in its own transaction (when
+//! it revoked anything), so that the user's live-update streams look up their sessions
+//! and the ones that ended stop at once, on every instance.
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -23,6 +27,7 @@ use crate::{
     db,
     entities::session,
     error::{ApiError, TokenRejection},
+    events::{EventTxn, Events, Kind},
 };
 
 /// The most characters of a `User-Agent` we keep.
@@ -73,7 +78,8 @@ pub async fn start(
 /// a signed-out session, `RefreshReused` for a spent token (the session is then revoked).
 #[tracing::instrument(skip_all)]
 pub async fn refresh(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    events: &Events,
     keys: &TokenKeys,
     refresh_token: &str,
 ) -> Result<TokenPair, ApiError> {
@@ -144,7 +150,9 @@ pub async fn refresh(
         return token_pair(keys, &refresh, now);
     }
     tracing::warn!(session = %current.id, "refresh token reuse: revoking the session");
-    revoke(db, current.id).await?;
+    let mut txn = events.begin(db).await?;
+    revoke(&mut txn, current.user_id, current.id).await?;
+    txn.commit().await?;
     Err(ApiError::Token(TokenRejection::RefreshReused))
 }
 
@@ -181,51 +189,66 @@ pub async fn is_live(
     Ok(found.is_some())
 }
 
-/// Revokes one session; revoking a revoked session changes nothing.
+/// Revokes one session of `user`, in `txn`; revoking a revoked session changes nothing
+/// and publishes nothing.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the update fails.
-pub async fn revoke(db: &impl ConnectionTrait, session: Uuid) -> Result<(), ApiError> {
-    session::Entity::update_many()
+pub async fn revoke(txn: &mut EventTxn<'_>, user: Uuid, session: Uuid) -> Result<(), ApiError> {
+    let revoked = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(Some(db::now())))
         .filter(session::Column::Id.eq(session))
+        .filter(session::Column::UserId.eq(user))
         .filter(session::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
-    Ok(())
+        .exec(txn.conn())
+        .await?
+        .rows_affected;
+    announce(txn, user, revoked).await
 }
 
-/// Revokes `session` if it belongs to `user`; `false` when it does not exist for them.
+/// Revokes `session` if it belongs to `user`, in `txn`; `false` when it does not exist for
+/// them.
 ///
 /// # Errors
 /// [`ApiError::Database`] if a query fails.
 pub async fn revoke_owned(
-    db: &impl ConnectionTrait,
+    txn: &mut EventTxn<'_>,
     user: Uuid,
     session: Uuid,
 ) -> Result<bool, ApiError> {
     let exists = session::Entity::find_by_id(session)
         .filter(session::Column::UserId.eq(user))
-        .one(db)
+        .one(txn.conn())
         .await?
         .is_some();
     if exists {
-        revoke(db, session).await?;
+        revoke(txn, user, session).await?;
     }
     Ok(exists)
 }
 
-/// Revokes every session of `user`.
+/// Revokes every session of `user`, in `txn`.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the update fails.
-pub async fn revoke_all(db: &impl ConnectionTrait, user: Uuid) -> Result<(), ApiError> {
-    session::Entity::update_many()
+pub async fn revoke_all(txn: &mut EventTxn<'_>, user: Uuid) -> Result<(), ApiError> {
+    let revoked = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(Some(db::now())))
         .filter(session::Column::UserId.eq(user))
         .filter(session::Column::RevokedAt.is_null())
-        .exec(db)
-        .await?;
+        .exec(txn.conn())
+        .await?
+        .rows_affected;
+    announce(txn, user, revoked).await
+}
+
+/// Publishes `session_revoked` for `user` if `revoked` sessions ended. The event names no
+/// session: each stream checks its own (see `events::stream`).
+async fn announce(txn: &mut EventTxn<'_>, user: Uuid, revoked: u64) -> Result<(), ApiError> {
+    if revoked > 0 {
+        txn.publish(user, Kind::SessionRevoked, &serde_json::json!({}))
+            .await?;
+    }
     Ok(())
 }
 

@@ -33,6 +33,8 @@ pub struct Config {
     pub cors_allowed_origins: Vec<String>,
     /// Password-reset mail: links, SMTP, sender, lifetime.
     pub mail: MailSettings,
+    /// Live updates: how much history each user keeps, how often streams say they live.
+    pub live: LiveSettings,
     /// Where the compiled front end lives and how cargo-leptos named it.
     pub leptos: LeptosOptions,
 }
@@ -62,6 +64,54 @@ pub struct PasswordSettings {
 pub struct LoginThrottle {
     pub max_failures: u32,
     pub window: Duration,
+}
+
+/// Live updates (`GET /api/v1/events`). Not settings an operator needs: the defaults are
+/// fixed, and only a test build (the `test-live-settings` feature, which only the
+/// integration tests turn on) can shrink them, so that pruning and keep-alives can be
+/// seen in a second rather than after a thousand writes or fifteen seconds.
+#[derive(Clone, Copy, Debug)]
+pub struct LiveSettings {
+    /// The most recent events kept per user for `Last-Event-ID` replay.
+    pub history: i64,
+    /// Events older than this are pruned too, whatever their number: a deleted todo's
+    /// title should not linger in the history for long.
+    pub max_age: Duration,
+    /// How often an idle stream sends a `: keep-alive` comment (the contract asks for at
+    /// least every 30 s; proxies commonly drop connections idle for 60 s).
+    pub keep_alive: Duration,
+}
+
+impl LiveSettings {
+    /// The settings of every build that ships.
+    pub const DEFAULT: Self = Self {
+        history: 1_000,
+        max_age: Duration::from_secs(24 * 3600),
+        keep_alive: Duration::from_secs(15),
+    };
+
+    #[cfg(feature = "test-live-settings")]
+    fn read(env: &Lookup<impl Fn(&str) -> Option<String>>) -> Result<Self, ConfigError> {
+        Ok(Self {
+            history: env.number_in(
+                "TICKED_TEST_EVENT_HISTORY",
+                Self::DEFAULT.history,
+                1..=1_000_000,
+            )?,
+            max_age: Self::DEFAULT.max_age,
+            keep_alive: env.seconds(
+                "TICKED_TEST_KEEP_ALIVE_SECONDS",
+                Self::DEFAULT.keep_alive.as_secs(),
+                1,
+            )?,
+        })
+    }
+
+    #[cfg(not(feature = "test-live-settings"))]
+    #[allow(clippy::unnecessary_wraps)]
+    fn read(_: &Lookup<impl Fn(&str) -> Option<String>>) -> Result<Self, ConfigError> {
+        Ok(Self::DEFAULT)
+    }
 }
 
 /// A setting that cannot be used, and why.
@@ -166,6 +216,7 @@ impl Config {
             login_throttle,
             cors_allowed_origins,
             mail: mail::read(&env, site_addr)?,
+            live: LiveSettings::read(&env)?,
             leptos: leptos_options(&env, site_addr)?,
         })
     }

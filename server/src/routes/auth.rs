@@ -124,7 +124,7 @@ async fn refresh(
     State(state): State<AppState>,
     AppJson(body): AppJson<RefreshRequest>,
 ) -> ApiResult<TokenResponse> {
-    sessions::refresh(&state.db, &state.keys, &body.refresh_token)
+    sessions::refresh(&state.db, &state.events, &state.keys, &body.refresh_token)
         .await
         .map(TokenResponse)
 }
@@ -146,7 +146,9 @@ async fn logout(
         .keys
         .verify_ignoring_expiry(TokenKind::Refresh, &body.refresh_token)
         .map_err(ApiError::Token)?;
-    sessions::revoke(&state.db, claims.sid).await?;
+    let mut txn = state.events.begin(&state.db).await?;
+    sessions::revoke(&mut txn, claims.sub, claims.sid).await?;
+    txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -3,6 +3,7 @@
 
 mod auth;
 mod docs;
+mod events;
 mod fallback;
 mod health;
 mod openapi;
@@ -38,7 +39,8 @@ pub fn api_router() -> Router<AppState> {
         .merge(users::router())
         .merge(password_reset::router())
         .merge(sessions::router())
-        .merge(todos::router());
+        .merge(todos::router())
+        .merge(events::router());
     let (router, document) = OpenApiRouter::with_openapi(openapi::ApiDoc::openapi())
         .nest("/api/v1", v1)
         .split_for_parts();

@@ -40,6 +40,7 @@ use app::dto::{ErrorBody, StatusFilter};
         (name = "users", description = "Accounts"),
         (name = "sessions", description = "Signed-in devices"),
         (name = "todos", description = "The caller's todos"),
+        (name = "events", description = "Live updates: what changes in the caller's account, as Server-Sent Events"),
         (name = "health", description = "For load balancers and orchestrators"),
     )
 )]

@@ -98,6 +98,7 @@ async fn confirm_reset(
     let new_password = Password::parse_field(&body.new_password, "new_password")?;
     let pair = password_reset::confirm(
         &state.db,
+        &state.events,
         &state.passwords,
         &state.keys,
         &body.token,

@@ -44,7 +44,10 @@ async fn revoke_one(
     auth: AuthUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    if sessions::revoke_owned(&state.db, auth.user_id, id).await? {
+    let mut txn = state.events.begin(&state.db).await?;
+    let found = sessions::revoke_owned(&mut txn, auth.user_id, id).await?;
+    txn.commit().await?;
+    if found {
         Ok(StatusCode::NO_CONTENT)
     } else {
         Err(ApiError::NotFound)
@@ -57,6 +60,8 @@ async fn revoke_one(
     responses((status = 204, description = "Signed out everywhere"), (status = 401, body = ErrorBody))
 )]
 async fn revoke_all(State(state): State<AppState>, auth: AuthUser) -> ApiResult<StatusCode> {
-    sessions::revoke_all(&state.db, auth.user_id).await?;
+    let mut txn = state.events.begin(&state.db).await?;
+    sessions::revoke_all(&mut txn, auth.user_id).await?;
+    txn.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }

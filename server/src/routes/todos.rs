@@ -75,9 +75,17 @@ async fn create(
     let completed = body.completed.unwrap_or(false);
     let todo = match key {
         Some(key) => {
-            idempotency::create_todo_once(&state.db, auth.user_id, &key, title, completed).await?
+            idempotency::create_todo_once(
+                &state.db,
+                &state.events,
+                auth.user_id,
+                &key,
+                title,
+                completed,
+            )
+            .await?
         }
-        None => todos::create(&state.db, auth.user_id, title, completed).await?,
+        None => todos::create(&state.db, &state.events, auth.user_id, title, completed).await?,
     };
     Ok((StatusCode::CREATED, AppJson(todo)))
 }
@@ -169,7 +177,7 @@ async fn update(
         completed: body.completed,
     };
     Ok(AppJson(
-        todos::update(&state.db, auth.user_id, id, changes).await?,
+        todos::update(&state.db, &state.events, auth.user_id, id, changes).await?,
     ))
 }
 
@@ -184,7 +192,7 @@ async fn delete(
     auth: AuthUser,
     IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    todos::delete(&state.db, auth.user_id, id).await?;
+    todos::delete(&state.db, &state.events, auth.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -199,7 +207,8 @@ async fn toggle_all(
     auth: AuthUser,
     AppJson(body): AppJson<ToggleAll>,
 ) -> ApiResult<AppJson<Updated>> {
-    let updated = todos::set_all_completed(&state.db, auth.user_id, body.completed).await?;
+    let updated =
+        todos::set_all_completed(&state.db, &state.events, auth.user_id, body.completed).await?;
     Ok(AppJson(Updated { updated }))
 }
 
@@ -237,6 +246,6 @@ async fn clear_completed(
     let ClearQuery {
         status: OnlyCompleted::Completed,
     } = query;
-    let deleted = todos::delete_completed(&state.db, auth.user_id).await?;
+    let deleted = todos::delete_completed(&state.db, &state.events, auth.user_id).await?;
     Ok(AppJson(Deleted { deleted }))
 }

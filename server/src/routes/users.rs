@@ -94,6 +94,7 @@ async fn change_password(
     .await?;
     let pair = users::change_password(
         &state.db,
+        &state.events,
         &state.passwords,
         &state.keys,
         user.id,
@@ -134,6 +135,6 @@ async fn delete_account(
         &body.password,
     )
     .await?;
-    users::delete(&state.db, user.id).await?;
+    users::delete(&state.db, &state.events, user.id).await?;
     Ok(StatusCode::NO_CONTENT)
 }

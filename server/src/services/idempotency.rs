@@ -15,15 +15,14 @@
 
 use chrono::Duration;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-    TryInsertResult,
+    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TryInsertResult,
 };
 use uuid::Uuid;
 
 use app::{domain::TodoTitle, dto};
 
 use super::todos;
-use crate::{db, entities::idempotency_key, error::ApiError};
+use crate::{db, entities::idempotency_key, error::ApiError, events::Events};
 
 /// How long a key is remembered.
 pub const KEY_LIFETIME_HOURS: i64 = 24;
@@ -63,14 +62,16 @@ impl IdempotencyKey {
     }
 }
 
-/// Creates the todo once per `(user, key)` (see the module docs).
+/// Creates the todo once per `(user, key)` (see the module docs). Only the request that
+/// creates it publishes its `todo` event: a repeat changes nothing.
 ///
 /// # Errors
 /// [`ApiError::Validation`] naming the header when the key was used with another body;
 /// [`ApiError::Database`] if a query fails.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, events))]
 pub async fn create_todo_once(
     db: &DatabaseConnection,
+    events: &Events,
     user: Uuid,
     key: &IdempotencyKey,
     title: TodoTitle,
@@ -81,7 +82,7 @@ pub async fn create_todo_once(
     let answer: dto::Todo = draft.clone().into();
     let response = serde_json::to_string(&answer)
         .map_err(|e| ApiError::Internal(format!("serialising a todo: {e}")))?;
-    let txn = db.begin().await?;
+    let mut txn = events.begin(db).await?;
     // Writing first makes a SQLite transaction take the write lock at once, so it cannot
     // fail to upgrade later; and expired keys must go before the insert can reuse one.
     idempotency_key::Entity::delete_many()
@@ -89,7 +90,7 @@ pub async fn create_todo_once(
         .filter(
             idempotency_key::Column::CreatedAt.lte(db::now() - Duration::hours(KEY_LIFETIME_HOURS)),
         )
-        .exec(&txn)
+        .exec(txn.conn())
         .await?;
     let claimed = idempotency_key::Entity::insert(idempotency_key::ActiveModel {
         id: Set(Uuid::new_v4()),
@@ -104,10 +105,10 @@ pub async fn create_todo_once(
         idempotency_key::Column::UserId,
         idempotency_key::Column::Key,
     ])
-    .exec_without_returning(&txn)
+    .exec_without_returning(txn.conn())
     .await?;
     if matches!(claimed, TryInsertResult::Inserted(1)) {
-        todos::insert(&txn, draft).await?;
+        todos::insert(&mut txn, draft).await?;
         txn.commit().await?;
         return Ok(answer);
     }

@@ -27,6 +27,7 @@ use crate::{
     db,
     entities::{password_reset_token, user},
     error::ApiError,
+    events::Events,
 };
 
 /// Random bytes in a token: 128 bits, beyond guessing within a link's lifetime, and
@@ -87,6 +88,7 @@ pub async fn spend_all(db: &impl ConnectionTrait, user: Uuid) -> Result<(), ApiE
 #[tracing::instrument(skip_all)]
 pub async fn confirm(
     db: &DatabaseConnection,
+    events: &Events,
     hasher: &PasswordHasher,
     keys: &TokenKeys,
     token: &str,
@@ -102,12 +104,12 @@ pub async fn confirm(
         .await?
         .ok_or(ApiError::InvalidResetToken)?;
     let PasswordHash(password_hash) = hasher.hash(new_password.expose()).await?;
-    let txn = db.begin().await?;
+    let mut txn = events.begin(db).await?;
     // The claim: only one confirmation deletes the row, and only before it expires.
     let claimed = password_reset_token::Entity::delete_many()
         .filter(password_reset_token::Column::Id.eq(found.id))
         .filter(password_reset_token::Column::ExpiresAt.gt(db::now()))
-        .exec(&txn)
+        .exec(txn.conn())
         .await?
         .rows_affected
         == 1;
@@ -118,11 +120,11 @@ pub async fn confirm(
         .col_expr(user::Column::PasswordHash, Expr::value(password_hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(db::now()))
         .filter(user::Column::Id.eq(found.user_id))
-        .exec(&txn)
+        .exec(txn.conn())
         .await?;
-    spend_all(&txn, found.user_id).await?;
-    sessions::revoke_all(&txn, found.user_id).await?;
-    let pair = sessions::start(&txn, keys, found.user_id, user_agent).await?;
+    spend_all(txn.conn(), found.user_id).await?;
+    sessions::revoke_all(&mut txn, found.user_id).await?;
+    let pair = sessions::start(txn.conn(), keys, found.user_id, user_agent).await?;
     txn.commit().await?;
     Ok(pair)
 }

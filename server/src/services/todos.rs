@@ -1,11 +1,17 @@
 //! Todos. Every query is scoped by the owner: a todo of another user is, to the caller,
 //! a todo that does not exist. The owner's counts follow every write by themselves: the
 //! database's triggers keep `todo_counts` (see the migration that made it).
+//!
+//! Every write publishes its live-update event in its own transaction ([`Events`]): a
+//! `todo` with the todo as this API answers it, a `todo_deleted`, or for the bulk
+//! changes a `todos` with the new counts — only when something changed, since a toggle
+//! or clear that changes nothing has nothing to tell other devices.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
+    QueryOrder, QuerySelect, sea_query::Expr,
 };
+use serde::Serialize;
 use uuid::Uuid;
 
 use app::{
@@ -14,7 +20,12 @@ use app::{
 };
 
 use super::todo_counts;
-use crate::{db, entities::todo, error::ApiError};
+use crate::{
+    db,
+    entities::todo,
+    error::ApiError,
+    events::{EventTxn, Events, Kind},
+};
 
 impl From<todo::Model> for dto::Todo {
     fn from(todo: todo::Model) -> Self {
@@ -92,14 +103,18 @@ pub async fn list(
 ///
 /// # Errors
 /// [`ApiError::Database`] if the insert fails.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, events))]
 pub async fn create(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    events: &Events,
     user: Uuid,
     title: TodoTitle,
     completed: bool,
 ) -> Result<dto::Todo, ApiError> {
-    insert(db, draft(user, title, completed)).await
+    let mut txn = events.begin(db).await?;
+    let todo = insert(&mut txn, draft(user, title, completed)).await?;
+    txn.commit().await?;
+    Ok(todo)
 }
 
 /// A new todo of `user`, not yet stored: its id and timestamps are decided here.
@@ -116,15 +131,18 @@ pub fn draft(user: Uuid, title: TodoTitle, completed: bool) -> todo::Model {
     }
 }
 
-/// Stores a [`draft`].
+/// Stores a [`draft`] and publishes it, in `txn`.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the insert fails.
-pub async fn insert(db: &impl ConnectionTrait, model: todo::Model) -> Result<dto::Todo, ApiError> {
+pub async fn insert(txn: &mut EventTxn<'_>, model: todo::Model) -> Result<dto::Todo, ApiError> {
     todo::Entity::insert(todo::ActiveModel::from(model.clone()))
-        .exec_without_returning(db)
+        .exec_without_returning(txn.conn())
         .await?;
-    Ok(model.into())
+    let user = model.user_id;
+    let todo = dto::Todo::from(model);
+    txn.publish(user, Kind::Todo, &todo).await?;
+    Ok(todo)
 }
 
 /// One of the user's todos.
@@ -152,14 +170,20 @@ pub struct TodoChanges {
 ///
 /// # Errors
 /// [`ApiError::NotFound`] when the user has no todo with this id.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, events))]
 pub async fn update(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    events: &Events,
     user: Uuid,
     id: Uuid,
     changes: TodoChanges,
 ) -> Result<dto::Todo, ApiError> {
-    if changes.title.is_some() || changes.completed.is_some() {
+    if changes.title.is_none() && changes.completed.is_none() {
+        // Nothing changes, so nothing is published.
+        return get(db, user, id).await;
+    }
+    let mut txn = events.begin(db).await?;
+    {
         let mut update = todo::Entity::update_many()
             .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
             .filter(todo::Column::Id.eq(id))
@@ -170,62 +194,103 @@ pub async fn update(
         if let Some(completed) = changes.completed {
             update = update.col_expr(todo::Column::Completed, Expr::value(completed));
         }
-        if update.exec(db).await?.rows_affected == 0 {
+        if update.exec(txn.conn()).await?.rows_affected == 0 {
             return Err(ApiError::NotFound);
         }
     }
-    get(db, user, id).await
+    let todo = get(txn.conn(), user, id).await?;
+    txn.publish(user, Kind::Todo, &todo).await?;
+    txn.commit().await?;
+    Ok(todo)
 }
 
 /// Deletes one of the user's todos.
 ///
 /// # Errors
 /// [`ApiError::NotFound`] when the user has no todo with this id.
-#[tracing::instrument(skip(db))]
-pub async fn delete(db: &impl ConnectionTrait, user: Uuid, id: Uuid) -> Result<(), ApiError> {
+#[tracing::instrument(skip(db, events))]
+pub async fn delete(
+    db: &DatabaseConnection,
+    events: &Events,
+    user: Uuid,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let mut txn = events.begin(db).await?;
     let deleted = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
         .filter(todo::Column::UserId.eq(user))
-        .exec(db)
+        .exec(txn.conn())
         .await?
         .rows_affected;
     if deleted == 0 {
-        Err(ApiError::NotFound)
-    } else {
-        Ok(())
+        return Err(ApiError::NotFound);
     }
+    txn.publish(user, Kind::TodoDeleted, &serde_json::json!({ "id": id }))
+        .await?;
+    txn.commit().await
+}
+
+/// The `data` of a `todos` event: the counts after a bulk change.
+#[derive(Serialize)]
+struct Counts {
+    active_count: u64,
+    completed_count: u64,
+}
+
+/// Publishes the user's new counts after a bulk change of `changed` todos, if any, and
+/// commits.
+async fn commit_bulk(mut txn: EventTxn<'_>, user: Uuid, changed: u64) -> Result<u64, ApiError> {
+    if changed > 0 {
+        let (active_count, completed_count) = todo_counts::read(txn.conn(), user).await?;
+        let counts = Counts {
+            active_count,
+            completed_count,
+        };
+        txn.publish(user, Kind::Todos, &counts).await?;
+    }
+    txn.commit().await?;
+    Ok(changed)
 }
 
 /// Marks all of the user's todos completed (or not); returns how many changed.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the update fails.
-#[tracing::instrument(skip(db))]
+#[tracing::instrument(skip(db, events))]
 pub async fn set_all_completed(
-    db: &impl ConnectionTrait,
+    db: &DatabaseConnection,
+    events: &Events,
     user: Uuid,
     completed: bool,
 ) -> Result<u64, ApiError> {
-    Ok(todo::Entity::update_many()
+    let txn = events.begin(db).await?;
+    let changed = todo::Entity::update_many()
         .col_expr(todo::Column::Completed, Expr::value(completed))
         .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
         .filter(todo::Column::UserId.eq(user))
         .filter(todo::Column::Completed.ne(completed))
-        .exec(db)
+        .exec(txn.conn())
         .await?
-        .rows_affected)
+        .rows_affected;
+    commit_bulk(txn, user, changed).await
 }
 
 /// Deletes the user's completed todos; returns how many.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the delete fails.
-#[tracing::instrument(skip(db))]
-pub async fn delete_completed(db: &impl ConnectionTrait, user: Uuid) -> Result<u64, ApiError> {
-    Ok(todo::Entity::delete_many()
+#[tracing::instrument(skip(db, events))]
+pub async fn delete_completed(
+    db: &DatabaseConnection,
+    events: &Events,
+    user: Uuid,
+) -> Result<u64, ApiError> {
+    let txn = events.begin(db).await?;
+    let changed = todo::Entity::delete_many()
         .filter(todo::Column::UserId.eq(user))
         .filter(todo::Column::Completed.eq(true))
-        .exec(db)
+        .exec(txn.conn())
         .await?
-        .rows_affected)
+        .rows_affected;
+    commit_bulk(txn, user, changed).await
 }

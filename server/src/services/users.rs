@@ -1,8 +1,7 @@
 //! Accounts: creating, finding, re-keying and deleting users.
 
 use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, TransactionTrait,
-    sea_query::Expr,
+    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -22,6 +21,7 @@ use crate::{
     db,
     entities::user,
     error::ApiError,
+    events::Events,
 };
 
 impl From<user::Model> for dto::User {
@@ -129,9 +129,10 @@ pub async fn confirm_password(
 ///
 /// # Errors
 /// [`ApiError::Database`] if the transaction fails.
-#[tracing::instrument(skip(db, hasher, keys, new_password))]
+#[tracing::instrument(skip(db, events, hasher, keys, new_password))]
 pub async fn change_password(
     db: &DatabaseConnection,
+    events: &Events,
     hasher: &PasswordHasher,
     keys: &TokenKeys,
     user_id: Uuid,
@@ -139,29 +140,36 @@ pub async fn change_password(
     user_agent: Option<&str>,
 ) -> Result<TokenPair, ApiError> {
     let PasswordHash(hash) = hasher.hash(new_password.expose()).await?;
-    let txn = db.begin().await?;
+    let mut txn = events.begin(db).await?;
     // The first statement writes, so on SQLite the transaction holds the write lock from
     // the start and cannot fail to upgrade later.
     user::Entity::update_many()
         .col_expr(user::Column::PasswordHash, Expr::value(hash))
         .col_expr(user::Column::UpdatedAt, Expr::value(db::now()))
         .filter(user::Column::Id.eq(user_id))
-        .exec(&txn)
+        .exec(txn.conn())
         .await?;
-    sessions::revoke_all(&txn, user_id).await?;
+    sessions::revoke_all(&mut txn, user_id).await?;
     // Any password change makes the reset links already mailed useless.
-    super::password_reset::spend_all(&txn, user_id).await?;
-    let pair = sessions::start(&txn, keys, user_id, user_agent).await?;
+    super::password_reset::spend_all(txn.conn(), user_id).await?;
+    let pair = sessions::start(txn.conn(), keys, user_id, user_agent).await?;
     txn.commit().await?;
     Ok(pair)
 }
 
-/// Deletes the user; the database cascades to their todos and sessions.
+/// Deletes the user; the database cascades to their todos, sessions and events. Their
+/// live-update streams are told, and end.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the delete fails.
-#[tracing::instrument(skip(db))]
-pub async fn delete(db: &impl ConnectionTrait, user_id: Uuid) -> Result<(), ApiError> {
-    user::Entity::delete_by_id(user_id).exec(db).await?;
-    Ok(())
+#[tracing::instrument(skip(db, events))]
+pub async fn delete(
+    db: &DatabaseConnection,
+    events: &Events,
+    user_id: Uuid,
+) -> Result<(), ApiError> {
+    let mut txn = events.begin(db).await?;
+    user::Entity::delete_by_id(user_id).exec(txn.conn()).await?;
+    txn.signal_sessions_ended(user_id).await?;
+    txn.commit().await
 }

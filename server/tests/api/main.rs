@@ -7,6 +7,7 @@
 mod confirmation;
 mod docs;
 mod durability;
+mod events;
 mod health;
 mod helpers;
 mod idempotency;
@@ -24,6 +25,7 @@ mod readiness;
 mod refresh;
 mod session_enders;
 mod sessions;
+mod sse;
 mod startup;
 mod todos;
 mod tokens;

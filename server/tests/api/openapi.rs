@@ -26,6 +26,7 @@ async fn the_openapi_document_describes_every_endpoint() {
         ("/api/v1/todos/{id}", "get"),
         ("/api/v1/todos/{id}", "patch"),
         ("/api/v1/todos/{id}", "delete"),
+        ("/api/v1/events", "get"),
     ] {
         assert!(
             paths.get(path).and_then(|p| p.get(method)).is_some(),

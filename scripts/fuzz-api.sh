@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Fuzzes the JSON API against its own OpenAPI document with schemathesis: every check,
 # signed in as a fresh user, over every operation but those that would end that user's
-# session (they have their own cases in server/tests/api/openapi.rs).
+# session (they have their own cases in server/tests/api/openapi.rs) and the live-update
+# stream (server/tests/api/events.rs).
 #
 #   scripts/fuzz-api.sh                      start the release build on a free port, fuzz it
 #   scripts/fuzz-api.sh --url http://127.0.0.1:3000

@@ -77,6 +77,21 @@ impl Api {
         Ok(ids)
     }
 
+    /// Creates one todo titled `title` for `user`.
+    ///
+    /// # Errors
+    /// [`BenchError`] if the server refuses it.
+    pub async fn create_todo(&self, user: &User, title: &str) -> Result<(), BenchError> {
+        let _: Created = self
+            .post(
+                "/todos",
+                &json!({ "title": title }),
+                Some(&user.access_token),
+            )
+            .await?;
+        Ok(())
+    }
+
     /// `POST`s `body` to the API path `path` and reads the JSON answer, which must be 2xx.
     /// A 503 (the server's password-hashing queue is full, as it is right after a login
     /// storm) is sent again after its `Retry-After`, as a well-behaved client would.

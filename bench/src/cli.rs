@@ -1,12 +1,13 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 pub const USAGE: &str = "\
-usage: ticked-bench [--quick] [--ticked PATH] [--site DIR] [--postgres URL|none]
-                    [--fastapi VENV] [--update FILE]
+usage: ticked-bench [--quick] [--live-only] [--ticked PATH] [--site DIR]
+                    [--postgres URL|none] [--fastapi VENV] [--update FILE]
        ticked-bench ceiling ADDR
 
   --quick          short runs and a smaller large table: checks that everything works,
                    the numbers are rough
+  --live-only      only scenario 9 (live-update streams), on every database
   --ticked PATH    the release server binary (default: $CARGO_TARGET_DIR/release/ticked)
   --site DIR       the built site, with pkg/ticked.wasm (default: target/site)
   --postgres URL   a PostgreSQL server to create the benchmark database on
@@ -30,6 +31,8 @@ pub enum Command {
 #[derive(Debug, PartialEq, Eq)]
 pub struct Options {
     pub quick: bool,
+    /// Only scenario 9: a quick look at live updates without the half hour of the rest.
+    pub live_only: bool,
     pub ticked: PathBuf,
     pub site: PathBuf,
     pub postgres: Option<String>,
@@ -43,6 +46,7 @@ impl Default for Options {
             std::env::var_os("CARGO_TARGET_DIR").map_or_else(|| "target".into(), PathBuf::from);
         Self {
             quick: false,
+            live_only: false,
             ticked: target.join("release").join("ticked"),
             site: PathBuf::from("target/site"),
             postgres: Some(DEFAULT_POSTGRES.to_owned()),
@@ -68,6 +72,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> 
                 });
             }
             "--quick" => options.quick = true,
+            "--live-only" => options.live_only = true,
             "--ticked" => options.ticked = value("--ticked")?.into(),
             "--site" => options.site = value("--site")?.into(),
             "--postgres" => {
@@ -100,10 +105,11 @@ mod tests {
 
     #[test]
     fn postgres_none_skips_postgresql() {
-        let Ok(Command::Run(options)) = parse(args("--quick --postgres none")) else {
+        let Ok(Command::Run(options)) = parse(args("--quick --live-only --postgres none")) else {
             panic!("expected a run");
         };
         assert!(options.quick);
+        assert!(options.live_only);
         assert_eq!(options.postgres, None);
     }
 

@@ -19,6 +19,8 @@ mod ceiling;
 mod cli;
 /// Fresh SQLite and PostgreSQL databases for each run.
 mod database;
+/// Scenario 9: idle live-update streams and the time from a write to its event.
+mod live;
 /// Driving `wrk` and reading its numbers.
 mod load;
 /// Page weight and time to interactive in headless Chromium.
@@ -67,19 +69,30 @@ fn main() -> ExitCode {
 
 /// Every scenario on every database, the ceiling and the page; then the table.
 async fn run(options: Options) -> Result<(), BenchError> {
+    live::raise_open_file_limit();
     let machine = report::Machine::describe();
     eprintln!("==> {machine}");
     let settings = load::Settings::for_run(options.quick);
     let mut results = report::Results::default();
+
+    let (backends, skipped) = database::backends(&options).await;
+    results.skipped = skipped;
+    if options.live_only {
+        for backend in &backends {
+            eprintln!("==> Ticked on {}: 9. live updates", backend.name());
+            results
+                .live
+                .push((backend.name(), live_updates(&options, backend).await?));
+        }
+        println!("{}", report::render(&machine, &settings, &results));
+        return Ok(());
+    }
 
     eprintln!(
         "==> one bcrypt verification at cost {}",
         scenarios::BCRYPT_COST
     );
     results.bcrypt = Some(scenarios::time_bcrypt_verify(options.quick)?);
-
-    let (backends, skipped) = database::backends(&options).await;
-    results.skipped = skipped;
     for backend in &backends {
         eprintln!("==> Ticked on {}", backend.name());
         let database = backend.create("ticked_bench").await?;
@@ -90,6 +103,11 @@ async fn run(options: Options) -> Result<(), BenchError> {
         database.remove().await?;
         results.page = results.page.take().or(run.page.take());
         results.ticked.push((backend.name(), run));
+
+        eprintln!("    9. live updates");
+        results
+            .live
+            .push((backend.name(), live_updates(&options, backend).await?));
 
         if let Some(venv) = &options.fastapi {
             eprintln!("==> the FastAPI reference on {}", backend.name());
@@ -111,6 +129,17 @@ async fn run(options: Options) -> Result<(), BenchError> {
         eprintln!("==> wrote the table into {}", path.display());
     }
     Ok(())
+}
+
+/// Scenario 9 on a fresh database of `backend`.
+async fn live_updates(
+    options: &Options,
+    backend: &database::Backend,
+) -> Result<live::LiveResult, BenchError> {
+    let database = backend.create("ticked_bench_live").await?;
+    let result = live::run(options, &database).await;
+    database.remove().await?;
+    result
 }
 
 /// Why a benchmark run stopped.

@@ -5,6 +5,7 @@ use std::{fmt::Write as _, path::Path, time::Duration};
 
 use crate::{
     BenchError,
+    live::LiveResult,
     load::{Outcome, Settings},
     page::PageResult,
     scenarios::{Run, thousands},
@@ -24,6 +25,8 @@ pub struct Results {
     pub skipped: Vec<String>,
     pub ceiling: Option<Outcome>,
     pub page: Option<PageResult>,
+    /// Scenario 9 on each database.
+    pub live: Vec<(&'static str, LiveResult)>,
 }
 
 /// The machine the numbers came from.
@@ -83,7 +86,10 @@ pub fn render(machine: &Machine, settings: &Settings, results: &Results) -> Stri
         settings.runs,
         settings.duration.as_secs()
     );
-    api_table(&mut out, results);
+    if !results.ticked.is_empty() {
+        api_table(&mut out, results);
+    }
+    live_table(&mut out, &results.live);
     comparison_table(&mut out, results);
     if let Some(bcrypt) = results.bcrypt {
         let ceiling = machine.cores as f64 / bcrypt.as_secs_f64();
@@ -138,6 +144,38 @@ fn api_table(out: &mut String, results: &Results) {
             out.push_str(" | | |");
         }
         out.push('\n');
+    }
+}
+
+/// Scenario 9: idle streams and write-to-event latency, one row per database.
+fn live_table(out: &mut String, live: &[(&'static str, LiveResult)]) {
+    if live.is_empty() {
+        return;
+    }
+    let _ = writeln!(
+        out,
+        "\n| 9. live updates | streams (users) | server RSS before → with them open | per stream | server CPU, streams idle 10 s | write → event p50 | p99 |\n|---|--:|--:|--:|--:|--:|--:|"
+    );
+    for (name, result) in live {
+        let per_stream =
+            result.rss_open.saturating_sub(result.rss_before) as f64 / result.streams.max(1) as f64;
+        let lost = if result.lost > 0 {
+            format!(", {} of {} lost", result.lost, result.writes)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(
+            out,
+            "| {name} | {} ({}) | {} → {} | {:.1} kB | {:.2} % of a core | {} | {}{lost} |",
+            thousands(result.streams as u64),
+            result.users,
+            megabytes(result.rss_before),
+            megabytes(result.rss_open),
+            per_stream / 1000.0,
+            result.idle_cpu * 100.0,
+            duration(result.p50),
+            duration(result.p99),
+        );
     }
 }
 

@@ -200,6 +200,30 @@ impl Server {
             .sum()
     }
 
+    /// The resident memory (`VmRSS`) of the server and every process it started, added
+    /// up, in bytes, now; `None` where `/proc` cannot tell.
+    pub fn memory(&self) -> Option<u64> {
+        self.processes()
+            .iter()
+            .map(|pid| {
+                let status = std::fs::read_to_string(format!("/proc/{pid}/status")).ok()?;
+                let kib: u64 = status
+                    .lines()
+                    .find_map(|l| l.strip_prefix("VmRSS:"))
+                    .and_then(|l| l.trim().trim_end_matches("kB").trim().parse().ok())?;
+                Some(kib * 1024)
+            })
+            .sum()
+    }
+
+    /// The CPU time the server has used so far (user and system, all its processes).
+    pub fn cpu_time(&self) -> Duration {
+        // SAFETY: sysconf only reads a configuration value.
+        let ticks_per_second = unsafe { libc::sysconf(libc::_SC_CLK_TCK) };
+        let ticks_per_second = u64::try_from(ticks_per_second).unwrap_or(100).max(1);
+        Duration::from_millis(self.cpu_ticks() * 1000 / ticks_per_second)
+    }
+
     /// Waits until the server has used (almost) no CPU for a quarter of a second.
     ///
     /// A closed-loop run ends with requests still in the server: logins, above all,

@@ -190,11 +190,11 @@ pub async fn is_live(
 }
 
 /// Revokes one session of `user`, in `txn`; revoking a revoked session changes nothing
-/// and publishes nothing.
+/// and publishes nothing. Returns whether it was live.
 ///
 /// # Errors
 /// [`ApiError::Database`] if the update fails.
-pub async fn revoke(txn: &mut EventTxn<'_>, user: Uuid, session: Uuid) -> Result<(), ApiError> {
+pub async fn revoke(txn: &mut EventTxn<'_>, user: Uuid, session: Uuid) -> Result<bool, ApiError> {
     let revoked = session::Entity::update_many()
         .col_expr(session::Column::RevokedAt, Expr::value(Some(db::now())))
         .filter(session::Column::Id.eq(session))
@@ -203,11 +203,13 @@ pub async fn revoke(txn: &mut EventTxn<'_>, user: Uuid, session: Uuid) -> Result
         .exec(txn.conn())
         .await?
         .rows_affected;
-    announce(txn, user, revoked).await
+    announce(txn, user, revoked).await?;
+    Ok(revoked > 0)
 }
 
 /// Revokes `session` if it belongs to `user`, in `txn`; `false` when it does not exist for
-/// them.
+/// them. The update comes first: on SQLite a transaction that reads before it writes may
+/// be refused the write lock.
 ///
 /// # Errors
 /// [`ApiError::Database`] if a query fails.
@@ -216,15 +218,15 @@ pub async fn revoke_owned(
     user: Uuid,
     session: Uuid,
 ) -> Result<bool, ApiError> {
-    let exists = session::Entity::find_by_id(session)
+    if revoke(txn, user, session).await? {
+        return Ok(true);
+    }
+    // Not live: already signed out (fine, idempotent), or not theirs (not found).
+    Ok(session::Entity::find_by_id(session)
         .filter(session::Column::UserId.eq(user))
         .one(txn.conn())
         .await?
-        .is_some();
-    if exists {
-        revoke(txn, user, session).await?;
-    }
-    Ok(exists)
+        .is_some())
 }
 
 /// Revokes every session of `user`, in `txn`.

@@ -12,6 +12,7 @@ import {
   waitForHydration,
   forgive,
   RestartableServer,
+  withoutLiveStream,
 } from './fixtures';
 
 const short = process.env.SHORT_TOKENS_URL!;
@@ -61,6 +62,7 @@ test.describe.configure({ mode: 'parallel' });
 for (const [fault, answer] of refreshFaults) {
   test(`${fault} from /refresh keeps the user signed in, shows an error, and the next try works`, async ({ page, context, consoleProblems }) => {
     test.setTimeout(60_000);
+    await withoutLiveStream(page);
     await signUp(page, short);
     await addTodos(page, 'before the outage');
     await settled(page);

@@ -73,6 +73,16 @@ export async function signIn(page: Page, user: { email: string; password: string
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
 
+/**
+ * Keeps the page's live stream from opening: its request is never answered (the client
+ * gives up after 10 s and tries again later). For tests of the request path on its own:
+ * the stream would otherwise renew an expiring token itself, and sign a revoked session
+ * out before the action under test. Call before the page signs in.
+ */
+export async function withoutLiveStream(page: Page) {
+  await page.route('**/api/v1/events', () => undefined);
+}
+
 /** Adds todos through the new-todo input. */
 export async function addTodos(page: Page, ...titles: string[]) {
   const input = page.locator('.new-todo');

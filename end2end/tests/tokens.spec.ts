@@ -2,7 +2,17 @@
 // whose access tokens live two seconds (plus the server's five seconds of clock leeway) and
 // whose refresh tokens have no reuse grace, so any double refresh would show as a sign-out.
 import { Page } from '@playwright/test';
-import { test, expect, signUp, addTodos, settled, signIn, storedTokens, waitForHydration } from './fixtures';
+import {
+  test,
+  expect,
+  signUp,
+  addTodos,
+  settled,
+  signIn,
+  storedTokens,
+  waitForHydration,
+  withoutLiveStream,
+} from './fixtures';
 
 const short = process.env.SHORT_TOKENS_URL!;
 /** Long enough for an access token of the short server to be refused. */
@@ -38,6 +48,7 @@ test('an action after expiry succeeds with exactly one refresh', async ({ page }
 });
 
 test('five actions at once after expiry share one refresh and all succeed', async ({ page }) => {
+  await withoutLiveStream(page);
   await signUp(page, short);
   await addTodos(page, '1', '2', '3', '4', '5');
   await settled(page);
@@ -85,6 +96,8 @@ test('two tabs acting after expiry cause no sign-out and no reuse detection', as
 });
 
 test('a session revoked from outside sends the next action to sign-in, and back', async ({ page, context, request }) => {
+  // Without the stream, which would sign the tab out before the action (live.spec.ts).
+  await withoutLiveStream(page);
   const user = await signUp(page, short);
   await addTodos(page, 'mine');
   await settled(page);

@@ -29,6 +29,7 @@ use super::{
     interop::sleep,
     refresh,
     sse::{self, Message},
+    tokens,
 };
 use crate::dto::Todo;
 
@@ -36,6 +37,12 @@ use crate::dto::Todo;
 /// keep-alive comment at least every 30 s (API.md); a connection that a sleeping laptop
 /// or a changed network broke without a word would otherwise look open forever.
 const SILENCE_LIMIT: Duration = Duration::from_secs(45);
+
+/// How long a revoked stream waits for a newer pair to be stored before it signs the
+/// tab out (see [`EventStream::next`]). A password change's answer follows the
+/// revocation by milliseconds on a good connection; a revocation from elsewhere still
+/// signs the tab out well within a second.
+const NEWER_PAIR_WAIT: Duration = Duration::from_millis(500);
 
 /// A change the server announced.
 #[derive(Clone, Debug, PartialEq)]
@@ -138,8 +145,11 @@ impl EventStream {
                     "token_expired" => return Ok(None),
                     "session_revoked" => {
                         // The session of the token that opened the stream is over. If
-                        // another tab stored a newer pair meanwhile (it changed the
-                        // password), this tab goes on with that one.
+                        // this browser changed the password, the answer carrying the new
+                        // pair is on its way: the server revoked the old session a moment
+                        // before sending it. Give it that moment; then, if a newer pair
+                        // is stored, this tab goes on with it.
+                        self.await_newer_pair().await;
                         return refresh::end_session_unless_renewed(&self.token)
                             .await
                             .map(|_| None);
@@ -149,6 +159,19 @@ impl EventStream {
             }
             let chunk = self.read().await?;
             self.ready.extend(self.parser.feed(&chunk));
+        }
+    }
+
+    /// Waits up to [`NEWER_PAIR_WAIT`] for storage to hold another access token than the
+    /// one that opened the stream.
+    async fn await_newer_pair(&self) {
+        let step = Duration::from_millis(25);
+        let mut waited = Duration::ZERO;
+        while waited < NEWER_PAIR_WAIT
+            && tokens::access_token().as_deref() == Some(self.token.as_str())
+        {
+            sleep(step).await;
+            waited += step;
         }
     }
 

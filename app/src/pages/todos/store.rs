@@ -76,8 +76,9 @@ struct Book {
     /// The id of each todo whose creation is on its way, for the changes that must wait
     /// for it; resolves to `None` if the creation fails.
     creating: HashMap<u64, IdFuture>,
-    /// A list arrived while creations were on their way: fetch it again once they are
-    /// done, to show what other devices added.
+    /// A list (or a todo the page has not seen) arrived while creations were not
+    /// confirmed: fetch the list again once none is left, to show what other devices
+    /// added.
     reload_when_created: bool,
     /// Each todo whose creation is not confirmed, as first sent.
     creates: HashMap<u64, PendingCreate>,
@@ -220,7 +221,10 @@ impl TodoStore {
                 .keys()
                 .filter_map(|key| book.id_of(*key))
                 .collect();
-            let creating = !book.creating.is_empty();
+            // A creation not confirmed yet, on its way or failed, may exist on the server
+            // already (its answer lost): until it is confirmed or discarded, the page
+            // cannot tell it from another device's todo.
+            let creating = !book.creates.is_empty();
             book.reload_when_created |= creating;
             let id_of = |key| book.id_of(key);
             let editing = self.editing.get_value();
@@ -371,25 +375,20 @@ impl TodoStore {
                 endpoints::create_todo(create.title, create.completed, &create.idempotency_key)
                     .await;
             let id = result.as_ref().ok().map(|todo| todo.id);
-            let reload = store.with_book(|book| {
+            store.with_book(|book| {
                 book.creating.remove(&key);
                 if let Some(id) = id {
                     book.ids.insert(key, id);
                 }
-                let reload = book.reload_when_created && book.creating.is_empty();
-                book.reload_when_created &= !reload;
-                reload
             });
             let _ = done.send(id);
-            if reload {
-                store.load();
-            }
             let todo = result?;
             let created = Item::from_todo(key, todo.clone());
             store.with_book(|book| {
                 book.creates.remove(&key);
                 book.confirm(key, todo);
             });
+            store.reload_if_creations_settled();
             if let Some(now) = store.item(key).filter(|now| *now != created) {
                 store.patch(
                     key,
@@ -482,6 +481,7 @@ impl TodoStore {
         if uncreated {
             // It never reached the server: nothing to delete there.
             self.with_book(|book| book.creates.remove(&key));
+            self.reload_if_creations_settled();
             return;
         }
         if let Some(item) = item {
@@ -589,6 +589,7 @@ impl TodoStore {
                 }
             }
         });
+        self.reload_if_creations_settled();
         let store = *self;
         let cleared = keys.clone();
         self.write(keys, true, async move {
@@ -653,6 +654,7 @@ impl TodoStore {
             book.creates.remove(&key);
             book.confirmed.get(&key).cloned()
         });
+        self.reload_if_creations_settled();
         self.items.update(|items| match confirmed {
             Some(confirmed) => {
                 if let Some(item) = items.iter_mut().find(|i| i.key == key) {
@@ -665,6 +667,19 @@ impl TodoStore {
 }
 
 impl TodoStore {
+    /// Fetches the list again if one arrived (or a todo was announced) while creations
+    /// were unconfirmed, now that none is left.
+    fn reload_if_creations_settled(&self) {
+        let reload = self.with_book(|book| {
+            let reload = book.reload_when_created && book.creates.is_empty();
+            book.reload_when_created &= !reload;
+            reload
+        });
+        if reload {
+            self.load();
+        }
+    }
+
     /// Applies a change announced by the live stream.
     pub fn apply(&self, change: &Change) {
         // A list on its way may predate this change: `load` fetches it again.
@@ -706,7 +721,7 @@ impl TodoStore {
             return; // the first list, on its way, will have it
         }
         let key = self.with_book(|book| {
-            if !book.creating.is_empty() {
+            if !book.creates.is_empty() {
                 book.reload_when_created = true;
                 return None;
             }

@@ -1,7 +1,11 @@
-// Loads Ticked's todo page in headless Chromium, signed in through localStorage as the
-// app itself would be, and prints how long each load took to hydrate and to show the
-// user's todos, in milliseconds from navigation, as JSON. Run by `ticked-bench`; every
-// load gets a fresh browser context, so nothing comes from a cache.
+// Loads Ticked's pages in headless Chromium and prints, as JSON:
+// - `timings`: how long each load of the todo page (signed in through localStorage, as the
+//   app itself would be) took to hydrate and to show the user's todos, in milliseconds
+//   from navigation; every load gets a fresh browser context, so nothing comes from a cache;
+// - `weights`: for each page, every response of a first visit with the bytes that crossed
+//   the wire for it (headers and the body as encoded, with `Accept-Encoding: br`), and the
+//   bundle requests that a second visit in the same context still sent to the network.
+// Run by `ticked-bench`.
 const { chromium } = require('@playwright/test');
 
 const config = JSON.parse(process.argv[2]);
@@ -27,6 +31,73 @@ function watchMilestones({ accessToken, refreshToken, expectedTodos }) {
   new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true });
 }
 
+/** Records each response's wire bytes through the DevTools protocol, which, unlike
+ * Playwright's own events, says whether a response came from the browser's cache. */
+async function recordTraffic(context, page) {
+  const cdp = await context.newCDPSession(page);
+  const requests = new Map();
+  cdp.on('Network.requestWillBeSent', (e) => {
+    requests.set(e.requestId, { url: e.request.url, bytes: 0, cached: false, finished: false });
+  });
+  cdp.on('Network.requestServedFromCache', (e) => {
+    const request = requests.get(e.requestId);
+    if (request) request.cached = true;
+  });
+  cdp.on('Network.responseReceived', (e) => {
+    const request = requests.get(e.requestId);
+    if (request && (e.response.fromDiskCache || e.response.fromPrefetchCache)) {
+      request.cached = true;
+    }
+  });
+  cdp.on('Network.loadingFinished', (e) => {
+    const request = requests.get(e.requestId);
+    if (request) {
+      request.bytes = e.encodedDataLength;
+      request.finished = true;
+    }
+  });
+  await cdp.send('Network.enable');
+  return {
+    /** What the visit so far fetched, keyed by path; then starts a new visit. */
+    take() {
+      const taken = [...requests.values()]
+        .filter((r) => r.finished || r.cached)
+        .map((r) => ({ path: new URL(r.url).pathname, bytes: r.cached ? 0 : r.bytes, cached: r.cached }));
+      requests.clear();
+      return taken;
+    },
+  };
+}
+
+/** A first and a second visit of one page in one fresh context. */
+async function weigh(browser, { name, path, signedIn }) {
+  const context = await browser.newContext();
+  if (signedIn) {
+    await context.addInitScript(watchMilestones, {
+      accessToken: config.accessToken,
+      refreshToken: config.refreshToken,
+      expectedTodos: 0,
+    });
+  }
+  const page = await context.newPage();
+  const traffic = await recordTraffic(context, page);
+  const visit = async () => {
+    await page.goto(`${config.baseUrl}${path}`);
+    await page.waitForSelector('.app[data-hydrated="true"]', { timeout: 30_000 });
+    // Not 'networkidle': the live-update stream of a signed-in page never ends. Half a
+    // second after hydration catches the stragglers (the icon).
+    await page.waitForTimeout(500);
+    return traffic.take();
+  };
+  const first = await visit();
+  // A later visit from another page, as a person would come back: a navigation, not a reload.
+  await page.goto('about:blank');
+  traffic.take();
+  const second = await visit();
+  await context.close();
+  return { name, path, first, second };
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: config.chromium,
@@ -41,7 +112,11 @@ async function main() {
     ],
   });
   const timings = [];
+  const weights = [];
   try {
+    for (const target of config.pages) {
+      weights.push(await weigh(browser, target));
+    }
     for (let i = 0; i < config.loads; i += 1) {
       const context = await browser.newContext();
       await context.addInitScript(watchMilestones, {
@@ -50,7 +125,7 @@ async function main() {
         expectedTodos: config.expectedTodos,
       });
       const page = await context.newPage();
-      await page.goto(config.url);
+      await page.goto(`${config.baseUrl}/`);
       await page.waitForFunction(() => window.__tickedBench.interactive !== undefined, null, {
         timeout: 30_000,
       });
@@ -60,7 +135,7 @@ async function main() {
   } finally {
     await browser.close();
   }
-  process.stdout.write(`${JSON.stringify(timings)}\n`);
+  process.stdout.write(`${JSON.stringify({ timings, weights })}\n`);
 }
 
 main().catch((error) => {

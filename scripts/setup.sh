@@ -4,6 +4,8 @@
 #   scripts/setup.sh            toolchain, cargo-leptos, wasm-bindgen, npm packages,
 #                               schemathesis (for scripts/fuzz-api.sh)
 #   scripts/setup.sh --browser  the same, plus a Chromium for the browser tests
+#   scripts/setup.sh --size-profile
+#                               the same, plus twiggy (for scripts/wasm-profile.sh)
 #
 # Nothing is downloaded from outside the package registries (crates.io, npm, Debian) and
 # the Rust toolchain server: cargo-leptos would otherwise fetch wasm-bindgen and wasm-opt
@@ -13,12 +15,20 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 CARGO_LEPTOS_VERSION=0.3.11
+TWIGGY_VERSION=0.8.0
 SCHEMATHESIS_VERSION=4.32.5
 # The CLI must match the wasm-bindgen crate in Cargo.lock exactly.
 WASM_BINDGEN_VERSION=$(awk '/^name = "wasm-bindgen"$/ { getline; gsub(/"/, "", $3); print $3 }' Cargo.lock)
 
 want_browser=false
-[[ "${1:-}" == "--browser" ]] && want_browser=true
+want_twiggy=false
+for flag in "$@"; do
+    case "$flag" in
+        --browser) want_browser=true ;;
+        --size-profile) want_twiggy=true ;;
+        *) echo "error: unknown option $flag (expected --browser or --size-profile)" >&2; exit 2 ;;
+    esac
+done
 
 step() { printf '\n==> %s\n' "$*"; }
 have() { command -v "$1" >/dev/null 2>&1; }
@@ -101,6 +111,15 @@ if $want_browser; then
         # Playwright's own browser download cannot reach its servers from here, so we use
         # the distribution's Chromium.
         apt_install chromium
+    fi
+fi
+
+if $want_twiggy; then
+    step "twiggy $TWIGGY_VERSION (WASM size profiler)"
+    if [[ "$(twiggy --version 2>/dev/null || true)" == *"$TWIGGY_VERSION"* ]]; then
+        echo "already installed"
+    else
+        CARGO_PROFILE_RELEASE_CODEGEN_UNITS=16 cargo install twiggy --locked --version "$TWIGGY_VERSION"
     fi
 fi
 

@@ -33,7 +33,7 @@ pub use shell::CspNonce;
 pub use shell::shell;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Stylesheet, Title, provide_meta_context};
+use leptos_meta::{Link, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 
 use crate::auth::AuthProvider;
@@ -56,7 +56,6 @@ pub fn App() -> impl IntoView {
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Stylesheet id="leptos" href="/pkg/ticked.css"/>
         <Link rel="icon" type_="image/x-icon" href="/favicon.ico"/>
         <Title text="Ticked"/>
         <Router>

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::MetaTags;
+use leptos_meta::{HashedStylesheet, MetaTags};
 
 use crate::App;
 
@@ -9,6 +9,10 @@ use crate::App;
 /// extensions and names it in the `Content-Security-Policy` header; here we hand the same
 /// nonce to Leptos so that the inline hydration script carries it. Without it the browser
 /// would refuse to run the script and the page would never hydrate.
+///
+/// The bundle's file names carry content hashes in release builds (see
+/// `server/src/static_files.rs`); `HydrationScripts` and `HashedStylesheet` read them from
+/// the hash file cargo-leptos writes beside the server binary.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
     #[cfg(feature = "ssr")]
     provide_request_nonce();
@@ -20,7 +24,9 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options/>
+                <HydrationScripts options=options.clone()/>
+                // Here rather than in `App`: only the server knows the file's hashed name.
+                <HashedStylesheet id="leptos" options/>
                 <MetaTags/>
             </head>
             <body>

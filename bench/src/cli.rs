@@ -1,15 +1,16 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 pub const USAGE: &str = "\
-usage: ticked-bench [--quick] [--live-only] [--ticked PATH] [--site DIR]
+usage: ticked-bench [--quick] [--live-only|--page-only] [--ticked PATH] [--site DIR]
                     [--postgres URL|none] [--fastapi VENV] [--update FILE]
        ticked-bench ceiling ADDR
 
   --quick          short runs and a smaller large table: checks that everything works,
                    the numbers are rough
   --live-only      only scenario 9 (live-update streams), on every database
+  --page-only      only the page's weight and time to interactive
   --ticked PATH    the release server binary (default: $CARGO_TARGET_DIR/release/ticked)
-  --site DIR       the built site, with pkg/ticked.wasm (default: target/site)
+  --site DIR       the built site, with its bundle in pkg/ (default: target/site)
   --postgres URL   a PostgreSQL server to create the benchmark database on
                    (default: postgres://postgres@127.0.0.1:5432/postgres; `none` skips it)
   --fastapi VENV   also run scenarios 1-6 against the FastAPI reference (bench/fastapi/),
@@ -33,6 +34,8 @@ pub struct Options {
     pub quick: bool,
     /// Only scenario 9: a quick look at live updates without the half hour of the rest.
     pub live_only: bool,
+    /// Only the page's weight and time to interactive, for work on the bundle.
+    pub page_only: bool,
     pub ticked: PathBuf,
     pub site: PathBuf,
     pub postgres: Option<String>,
@@ -47,6 +50,7 @@ impl Default for Options {
         Self {
             quick: false,
             live_only: false,
+            page_only: false,
             ticked: target.join("release").join("ticked"),
             site: PathBuf::from("target/site"),
             postgres: Some(DEFAULT_POSTGRES.to_owned()),
@@ -73,6 +77,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> 
             }
             "--quick" => options.quick = true,
             "--live-only" => options.live_only = true,
+            "--page-only" => options.page_only = true,
             "--ticked" => options.ticked = value("--ticked")?.into(),
             "--site" => options.site = value("--site")?.into(),
             "--postgres" => {

@@ -6,7 +6,7 @@
 //! scenarios against the FastAPI reference when asked, and prints Markdown tables. Nothing here asserts a time: the numbers are for people to read.
 //!
 //! ```text
-//! ticked-bench [--quick] [--ticked PATH] [--site DIR] [--postgres URL|none] [--fastapi VENV]
+//! ticked-bench [--quick] [--live-only|--page-only] [--ticked PATH] [--site DIR] [--postgres URL|none] [--fastapi VENV]
 //!              [--update FILE]
 //! ticked-bench ceiling ADDR     (the bare axum server that every figure is compared with)
 //! ```
@@ -77,6 +77,18 @@ async fn run(options: Options) -> Result<(), BenchError> {
 
     let (backends, skipped) = database::backends(&options).await;
     results.skipped = skipped;
+    if options.page_only {
+        // The page does not depend on the database: the first one (SQLite) will do.
+        if let Some(backend) = backends.first() {
+            eprintln!("==> Ticked on {}: the page", backend.name());
+            let database = backend.create("ticked_bench_page").await?;
+            let page = scenarios::page_only(&options, &database).await;
+            database.remove().await?;
+            results.page = Some(page?);
+        }
+        println!("{}", report::render(&machine, &settings, &results));
+        return Ok(());
+    }
     if options.live_only {
         for backend in &backends {
             eprintln!("==> Ticked on {}: 9. live updates", backend.name());

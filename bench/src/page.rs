@@ -1,6 +1,8 @@
-//! What a visitor downloads and how long they wait: the release bundle's sizes as sent
-//! (raw, gzip, brotli), and the time from navigation until the todo page is hydrated and
-//! shows the user's todos, in headless Chromium (`page-load.cjs`, driven by Playwright).
+//! What a visitor downloads and how long they wait: for the todo page and the sign-in
+//! page, every bundle file a first visit loads, its size (raw, and at gzip's and brotli's
+//! best) and the bytes that crossed the wire for it as the server sent it, and what a second
+//! visit still fetches; then the time from navigation until the todo page is hydrated and
+//! shows the user's todos. All in headless Chromium (`page-load.cjs`, driven by Playwright).
 
 use std::{
     io::{Read, Write},
@@ -13,26 +15,55 @@ use serde::Deserialize;
 
 use crate::{BenchError, api::User, cli::Options};
 
-/// The bundle files cargo-leptos writes under `site/pkg/`.
-const BUNDLE: [&str; 3] = ["ticked.wasm", "ticked.js", "ticked.css"];
 /// The Playwright script, beside this crate's manifest.
 const SCRIPT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/page-load.cjs");
 /// Where `scripts/setup.sh` installs Playwright.
 const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/node_modules");
+/// Where the bundle lives, in URLs and under the site directory.
+const BUNDLE_PREFIX: &str = "/pkg/";
 
-/// One file of the bundle, in bytes.
+/// The pages weighed: what a new visitor sees first, and the page a user works in.
+const PAGES: [(&str, &str, bool); 2] =
+    [("sign-in page", "/login", false), ("todo page", "/", true)];
+
+/// One bundle file a page loaded, in bytes.
 #[derive(Clone, Debug)]
 pub struct FileSize {
-    pub name: &'static str,
+    /// The file name without its content hash (`ticked.wasm`), stable from build to build.
+    pub name: String,
     pub raw: usize,
     pub gzip: usize,
     pub brotli: usize,
+    /// Headers and body as they crossed the wire on a first visit.
+    pub sent: usize,
 }
 
-/// The page's weight and its time to interactive.
+/// One page's weight: a first visit in a fresh browser, then a second one.
+#[derive(Clone, Debug)]
+pub struct PageWeight {
+    pub name: &'static str,
+    pub path: &'static str,
+    /// The bundle files (JS, WASM, CSS) of the first visit.
+    pub files: Vec<FileSize>,
+    /// The HTML document of the first visit, as sent.
+    pub document_sent: usize,
+    /// Bundle files a second visit still fetched from the network, and their bytes.
+    pub second_visit_fetches: usize,
+    pub second_visit_sent: usize,
+}
+
+impl PageWeight {
+    /// JS + WASM + CSS over the wire on a first visit.
+    #[must_use]
+    pub fn bundle_sent(&self) -> usize {
+        self.files.iter().map(|f| f.sent).sum()
+    }
+}
+
+/// The pages' weight and the todo page's time to interactive.
 #[derive(Clone, Debug)]
 pub struct PageResult {
-    pub files: Vec<FileSize>,
+    pub weights: Vec<PageWeight>,
     pub loads: usize,
     /// The todos on the page when it counts as interactive.
     pub todos: usize,
@@ -42,7 +73,7 @@ pub struct PageResult {
     pub interactive: Duration,
 }
 
-/// Measures the bundle under `options.site` and loads the todo page of `user` (whose
+/// Weighs the pages served from `options.site` and loads the todo page of `user` (whose
 /// list has `todos` items) several times, each in a fresh browser context.
 ///
 /// # Errors
@@ -54,14 +85,17 @@ pub fn measure(
     todos: usize,
 ) -> Result<PageResult, BenchError> {
     eprintln!("    page weight and time to interactive");
-    let files = BUNDLE
-        .iter()
-        .map(|name| file_size(&options.site.join("pkg").join(name), name))
-        .collect::<Result<Vec<_>, _>>()?;
     let loads = if options.quick { 3 } else { 9 };
-    let timings = load_page(base_url, user, todos, loads)?;
+    let output = run_browser(base_url, user, todos, loads)?;
+    let weights = output
+        .weights
+        .into_iter()
+        .zip(PAGES)
+        .map(|(visits, (name, path, _))| weigh(&options.site, name, path, visits))
+        .collect::<Result<Vec<_>, _>>()?;
+    let timings = output.timings;
     Ok(PageResult {
-        files,
+        weights,
         loads,
         todos,
         hydrated: median(timings.iter().map(|t| t.hydrated).collect()),
@@ -69,9 +103,52 @@ pub fn measure(
     })
 }
 
-fn file_size(path: &Path, name: &'static str) -> Result<FileSize, BenchError> {
+fn weigh(
+    site: &Path,
+    name: &'static str,
+    path: &'static str,
+    visits: Visits,
+) -> Result<PageWeight, BenchError> {
+    let files = visits
+        .first
+        .iter()
+        .filter_map(|fetch| Some((fetch, fetch.path.strip_prefix(BUNDLE_PREFIX)?)))
+        .map(|(fetch, file)| {
+            let on_disk = site.join(BUNDLE_PREFIX.trim_matches('/')).join(file);
+            file_size(&on_disk, unhashed(file), fetch.bytes)
+        })
+        .collect::<Result<Vec<_>, _>>()?;
+    let document_sent = visits
+        .first
+        .iter()
+        .find(|fetch| fetch.path == path)
+        .map_or(0, |fetch| fetch.bytes);
+    let second: Vec<&Fetch> = visits
+        .second
+        .iter()
+        .filter(|fetch| fetch.path.starts_with(BUNDLE_PREFIX) && !fetch.cached)
+        .collect();
+    Ok(PageWeight {
+        name,
+        path,
+        files,
+        document_sent,
+        second_visit_fetches: second.len(),
+        second_visit_sent: second.iter().map(|fetch| fetch.bytes).sum(),
+    })
+}
+
+/// `ticked.wasm` for `ticked.Ab3x-9.wasm`: the name without cargo-leptos's content hash.
+fn unhashed(file: &str) -> String {
+    match (file.split_once('.'), file.rsplit_once('.')) {
+        (Some((stem, _)), Some((_, extension))) => format!("{stem}.{extension}"),
+        _ => file.to_owned(),
+    }
+}
+
+fn file_size(path: &Path, name: String, sent: usize) -> Result<FileSize, BenchError> {
     let bytes = std::fs::read(path).map_err(BenchError::io(format!(
-        "reading {} (run `cargo leptos build --release` first)",
+        "reading {} (run `make build` first)",
         path.display()
     )))?;
     Ok(FileSize {
@@ -79,11 +156,11 @@ fn file_size(path: &Path, name: &'static str) -> Result<FileSize, BenchError> {
         raw: bytes.len(),
         gzip: gzip_len(&bytes).map_err(BenchError::io("gzip"))?,
         brotli: brotli_len(&bytes).map_err(BenchError::io("brotli"))?,
+        sent,
     })
 }
 
-/// Size at gzip's best level, as a server that compresses its static files ahead of
-/// time would send it.
+/// Size at gzip's best level, the reference for the gzip file made at build time.
 fn gzip_len(bytes: &[u8]) -> std::io::Result<usize> {
     let mut encoder = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
     encoder.write_all(bytes)?;
@@ -95,6 +172,28 @@ fn brotli_len(bytes: &[u8]) -> std::io::Result<usize> {
     let mut compressed = Vec::new();
     brotli::CompressorReader::new(bytes, 4096, 11, 22).read_to_end(&mut compressed)?;
     Ok(compressed.len())
+}
+
+/// What `page-load.cjs` prints.
+#[derive(Deserialize)]
+struct BrowserOutput {
+    timings: Vec<Timing>,
+    weights: Vec<Visits>,
+}
+
+#[derive(Deserialize)]
+struct Visits {
+    first: Vec<Fetch>,
+    second: Vec<Fetch>,
+}
+
+/// One response of a visit.
+#[derive(Deserialize)]
+struct Fetch {
+    path: String,
+    /// Bytes on the wire; 0 when it came from the browser's cache.
+    bytes: usize,
+    cached: bool,
 }
 
 #[derive(Deserialize)]
@@ -115,14 +214,21 @@ mod millis {
     }
 }
 
-fn load_page(
+fn run_browser(
     base_url: &str,
     user: &User,
     todos: usize,
     loads: usize,
-) -> Result<Vec<Timing>, BenchError> {
+) -> Result<BrowserOutput, BenchError> {
+    let pages: Vec<_> = PAGES
+        .iter()
+        .map(|(name, path, signed_in)| {
+            serde_json::json!({ "name": name, "path": path, "signedIn": signed_in })
+        })
+        .collect();
     let config = serde_json::json!({
-        "url": format!("{base_url}/"),
+        "baseUrl": base_url,
+        "pages": pages,
         "accessToken": user.access_token,
         "refreshToken": user.refresh_token,
         "loads": loads,
@@ -159,7 +265,14 @@ pub fn median(mut values: Vec<Duration>) -> Duration {
 mod tests {
     use std::time::Duration;
 
-    use super::{brotli_len, gzip_len, median};
+    use super::{brotli_len, gzip_len, median, unhashed};
+
+    #[test]
+    fn file_names_lose_their_content_hash() {
+        assert_eq!(unhashed("ticked.Ab3x-9_Q.wasm"), "ticked.wasm");
+        assert_eq!(unhashed("ticked.css"), "ticked.css");
+        assert_eq!(unhashed("README"), "README");
+    }
 
     #[test]
     fn compression_shrinks_repetitive_bytes_and_brotli_beats_gzip_on_them() {

@@ -245,16 +245,42 @@ fn cells(out: &mut String, outcome: &Outcome, ceiling: Option<f64>) {
 fn page_table(out: &mut String, page: &PageResult) {
     let _ = writeln!(
         out,
-        "\n| shipped file | raw | gzip -9 | brotli -q 11 |\n|---|--:|--:|--:|"
+        "\n| page, first visit | file | raw | gzip -9 | brotli -q 11 | sent (`Accept-Encoding: br`) |\n|---|---|--:|--:|--:|--:|"
     );
-    for file in &page.files {
+    for weight in &page.weights {
+        for file in &weight.files {
+            let _ = writeln!(
+                out,
+                "| {} `{}` | `{}` | {} | {} | {} | {} |",
+                weight.name,
+                weight.path,
+                file.name,
+                kilobytes(file.raw),
+                kilobytes(file.gzip),
+                kilobytes(file.brotli),
+                kilobytes(file.sent)
+            );
+        }
         let _ = writeln!(
             out,
-            "| `{}` | {} | {} | {} |",
-            file.name,
-            kilobytes(file.raw),
-            kilobytes(file.gzip),
-            kilobytes(file.brotli)
+            "| **{} `{}`** | **JS + WASM + CSS** | {} | {} | {} | **{}** |",
+            weight.name,
+            weight.path,
+            kilobytes(weight.files.iter().map(|f| f.raw).sum()),
+            kilobytes(weight.files.iter().map(|f| f.gzip).sum()),
+            kilobytes(weight.files.iter().map(|f| f.brotli).sum()),
+            kilobytes(weight.bundle_sent())
+        );
+    }
+    for weight in &page.weights {
+        let _ = writeln!(
+            out,
+            "\n{} `{}`: the HTML document sent {}; a second visit fetched {} bundle files from the network ({}).",
+            capitalised(weight.name),
+            weight.path,
+            kilobytes(weight.document_sent),
+            weight.second_visit_fetches,
+            kilobytes(weight.second_visit_sent)
         );
     }
     let _ = writeln!(
@@ -265,6 +291,13 @@ fn page_table(out: &mut String, page: &PageResult) {
         duration(page.hydrated),
         duration(page.interactive)
     );
+}
+
+fn capitalised(text: &str) -> String {
+    let mut chars = text.chars();
+    chars.next().map_or_else(String::new, |first| {
+        first.to_uppercase().chain(chars).collect()
+    })
 }
 
 /// `12 345/s` above 100, `7.1/s` below.

@@ -53,6 +53,21 @@ pub struct Run {
     pub page: Option<PageResult>,
 }
 
+/// Only the page: a fresh Ticked server on `database`, a user with the todos of scenario 1,
+/// and [`page::measure`]. For work on the bundle, without the half hour of the rest.
+///
+/// # Errors
+/// [`BenchError`] if the server does not start, or set-up or the browser fails.
+pub async fn page_only(options: &Options, database: &Database) -> Result<PageResult, BenchError> {
+    let data_dir = tempfile::tempdir().map_err(BenchError::io("creating a temporary directory"))?;
+    let server = Server::ticked(options, &database.url, data_dir.path()).await?;
+    let url = server.base_url.as_str();
+    let api = Api::new(url);
+    let reader = api.sign_up("reader").await?;
+    api.create_todos(&reader, READER_TODOS).await?;
+    page::measure(options, url, &reader, READER_TODOS)
+}
+
 /// Scenarios 1–6 (and, on Ticked, 7 and the page) against a fresh server on `database`.
 ///
 /// # Errors

@@ -33,5 +33,7 @@ pub mod services;
 pub mod startup;
 /// What every handler can reach: the database, the settings, the signing keys.
 pub mod state;
+/// The built bundle under `/pkg`: precompressed, and cached for good when hashed.
+pub mod static_files;
 /// Logging set-up.
 pub mod telemetry;

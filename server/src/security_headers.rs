@@ -99,10 +99,16 @@ pub async fn security_headers(
             header::CONTENT_SECURITY_POLICY,
             HeaderValue::from_static(if is_docs { DOCS_CSP } else { API_CSP }),
         );
-    } else if let Some(value) =
-        nonce.and_then(|n| HeaderValue::from_str(&policy.header_for(&n)).ok())
-    {
-        headers.insert(header::CONTENT_SECURITY_POLICY, value);
+    } else {
+        // Pages carry a fresh nonce and may differ per request: a cache must ask each
+        // time. The bundle under /pkg sets its own (static_files).
+        if !headers.contains_key(header::CACHE_CONTROL) {
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+        }
+        if let Some(value) = nonce.and_then(|n| HeaderValue::from_str(&policy.header_for(&n)).ok())
+        {
+            headers.insert(header::CONTENT_SECURITY_POLICY, value);
+        }
     }
     response
 }

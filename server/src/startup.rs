@@ -29,6 +29,7 @@ use crate::{
     security_headers::{PagePolicy, security_headers},
     services::reset_requests::ResetRequests,
     state::AppState,
+    static_files,
 };
 
 /// A server that is bound to its address and ready to run.
@@ -141,7 +142,8 @@ impl Application {
     }
 }
 
-/// The whole application: pages and static files, health checks, and the API.
+/// The whole application: pages and static files, health checks, and the API. Pages are
+/// compressed as they are sent; the bundle was compressed when it was built.
 pub fn router(state: AppState) -> Router {
     let leptos_options = state.leptos_options.clone();
     let watching = std::env::var_os("LEPTOS_WATCH").is_some();
@@ -162,6 +164,11 @@ pub fn router(state: AppState) -> Router {
     }
 
     pages
+        .merge(static_files::pkg_router(
+            &leptos_options.site_root,
+            &leptos_options.site_pkg_dir,
+            leptos_options.hash_files,
+        ))
         .merge(routes::health_router())
         .merge(api)
         .layer(middleware::from_fn_with_state(

@@ -9,7 +9,11 @@ mod mail;
 mod secret;
 mod values;
 
-use std::{net::SocketAddr, path::PathBuf, time::Duration};
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+    time::Duration,
+};
 
 use leptos::config::LeptosOptions;
 
@@ -229,13 +233,71 @@ fn leptos_options(
     site_addr: SocketAddr,
 ) -> Result<LeptosOptions, ConfigError> {
     let reload_port: u32 = env.number_in("LEPTOS_RELOAD_PORT", 3001, 1..=65_535)?;
+    let output_name = env.string_or("LEPTOS_OUTPUT_NAME", "ticked");
+    let site_root = env.string_or("LEPTOS_SITE_ROOT", "target/site");
+    let site_pkg_dir = env.string_or("LEPTOS_SITE_PKG_DIR", "pkg");
+    let hash_file = env.string_or("LEPTOS_HASH_FILE_NAME", "hash.txt");
+    let hash_files = hashed_file_names(
+        env,
+        &hash_file,
+        &Path::new(&site_root).join(&site_pkg_dir),
+        &output_name,
+    )?;
     Ok(LeptosOptions::builder()
-        .output_name(env.string_or("LEPTOS_OUTPUT_NAME", "ticked"))
-        .site_root(env.string_or("LEPTOS_SITE_ROOT", "target/site"))
-        .site_pkg_dir(env.string_or("LEPTOS_SITE_PKG_DIR", "pkg"))
+        .output_name(output_name)
+        .site_root(site_root)
+        .site_pkg_dir(site_pkg_dir)
         .site_addr(site_addr)
         .reload_port(reload_port)
+        .hash_file(std::sync::Arc::<str>::from(hash_file))
+        .hash_files(hash_files)
         .build())
+}
+
+/// Whether the bundle's file names carry content hashes. A release build made with
+/// `LEPTOS_HASH_FILES=true` (as `make build` does) writes the hashes to a file beside the
+/// server binary, where Leptos reads them to name the files in every page.
+/// `cargo leptos serve` passes `LEPTOS_HASH_FILES` on; a binary started on its own (the
+/// tests, a deploy) goes by the hash file, and only while the bundle it names is there: an
+/// unhashed build made later leaves the old hash file behind.
+fn hashed_file_names(
+    env: &Lookup<impl Fn(&str) -> Option<String>>,
+    hash_file: &str,
+    pkg_dir: &Path,
+    output_name: &str,
+) -> Result<bool, ConfigError> {
+    let path = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)));
+    let hashes = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
+    match env.non_empty("LEPTOS_HASH_FILES") {
+        None => Ok(hashes.is_some_and(|hashes| {
+            wasm_hash(&hashes)
+                .is_some_and(|hash| pkg_dir.join(format!("{output_name}.{hash}.wasm")).is_file())
+        })),
+        Some(value) => match value.parse::<bool>() {
+            Ok(true) if hashes.is_none() => Err(ConfigError::new(
+                "LEPTOS_HASH_FILES",
+                format!(
+                    "is true, but {} cannot be read: build with `LEPTOS_HASH_FILES=true cargo leptos build --release`",
+                    path.map_or_else(|| hash_file.to_owned(), |p| p.display().to_string())
+                ),
+            )),
+            Ok(hashed) => Ok(hashed),
+            Err(_) => Err(ConfigError::new(
+                "LEPTOS_HASH_FILES",
+                format!("expected true or false, got {value:?}"),
+            )),
+        },
+    }
+}
+
+/// The WASM file's hash from cargo-leptos's hash file (lines like `wasm: <hash>`).
+fn wasm_hash(hashes: &str) -> Option<&str> {
+    hashes.lines().find_map(|line| {
+        let (file, hash) = line.split_once(':')?;
+        (file.trim() == "wasm").then(|| hash.trim())
+    })
 }
 
 #[cfg(test)]

@@ -82,6 +82,9 @@ fn each_bad_value_names_its_variable() {
             "JWT_REFRESH_SECRET",
         ),
         (&[("LEPTOS_SITE_ADDR", "localhost")], "LEPTOS_SITE_ADDR"),
+        // No hash file sits beside the test binary.
+        (&[("LEPTOS_HASH_FILES", "true")], "LEPTOS_HASH_FILES"),
+        (&[("LEPTOS_HASH_FILES", "yes")], "LEPTOS_HASH_FILES"),
         (&[("DATABASE_URL", "mysql://x")], "DATABASE_URL"),
         (
             &[("CORS_ALLOWED_ORIGINS", "example.com")],
@@ -107,4 +110,12 @@ fn cors_origins_are_a_comma_separated_list() {
         config.expect("valid").cors_allowed_origins,
         ["https://a.example", "http://b.example:8080"]
     );
+}
+
+#[test]
+fn the_wasm_hash_is_read_from_cargo_leptos_hash_file() {
+    let hashes = "js: aB3-js\nwasm: Zx9_wasm\ncss: cSs\n";
+    assert_eq!(super::wasm_hash(hashes), Some("Zx9_wasm"));
+    assert_eq!(super::wasm_hash("js: only\n"), None);
+    assert_eq!(super::wasm_hash(""), None);
 }

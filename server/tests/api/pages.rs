@@ -1,4 +1,4 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{spawn_app, spawn_app_with};
 
 /// The nonce named in a `script-src` directive.
 fn csp_nonce(csp: &str) -> &str {
@@ -66,6 +66,8 @@ async fn pages_carry_the_security_headers() {
             headers["cross-origin-opener-policy"], "same-origin",
             "{path}"
         );
+        // A page is made for its request (its nonce): never reused unasked.
+        assert_eq!(headers["cache-control"], "no-cache", "{path}");
         assert!(
             headers["content-type"]
                 .to_str()
@@ -81,4 +83,56 @@ async fn unknown_pages_are_a_404_page() {
     let response = app.get("/no/such/page").await;
     assert_eq!(response.status(), 404);
     assert!(response.text().await.unwrap().contains("Page not found"));
+}
+
+/// The bundle is sent as the build compressed it, chosen by the request's Accept-Encoding.
+/// These names carry no content hash (no hash file beside the test binary), so caches
+/// must ask again each time; hashed names and `immutable` are a browser test
+/// (`end2end/tests/caching.spec.ts`), which runs the release build.
+#[tokio::test]
+async fn the_bundle_is_sent_precompressed_and_unhashed_names_are_revalidated() {
+    let site = tempfile::tempdir().expect("temp dir");
+    let pkg = site.path().join("pkg");
+    std::fs::create_dir(&pkg).expect("pkg dir");
+    for (file, content) in [
+        ("ticked.wasm", "the raw module"),
+        ("ticked.wasm.br", "its brotli file"),
+        ("ticked.wasm.gz", "its gzip file"),
+    ] {
+        std::fs::write(pkg.join(file), content).expect("write");
+    }
+    let site_root = site.path().display().to_string();
+    let app = spawn_app_with(&[("LEPTOS_SITE_ROOT", &site_root)]).await;
+    let client = reqwest::Client::new();
+    for (accept, encoding, body) in [
+        ("gzip, deflate, br, zstd", Some("br"), "its brotli file"),
+        ("gzip", Some("gzip"), "its gzip file"),
+        ("identity", None, "the raw module"),
+    ] {
+        let response = client
+            .get(format!("{}/pkg/ticked.wasm", app.address))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .expect("response");
+        assert_eq!(response.status(), 200, "{accept}");
+        let headers = response.headers();
+        assert_eq!(
+            headers.get("content-encoding").map(|v| v.to_str().unwrap()),
+            encoding,
+            "{accept}"
+        );
+        assert_eq!(headers["content-type"], "application/wasm", "{accept}");
+        assert_eq!(headers["cache-control"], "no-cache", "{accept}");
+        assert_eq!(headers["vary"], "accept-encoding", "{accept}");
+        assert_eq!(response.text().await.expect("body"), body, "{accept}");
+    }
+
+    let missing = client
+        .get(format!("{}/pkg/ticked.0123abcd.wasm", app.address))
+        .send()
+        .await
+        .expect("response");
+    assert_eq!(missing.status(), 404);
+    assert_eq!(missing.headers()["cache-control"], "no-cache");
 }

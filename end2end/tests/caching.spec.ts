@@ -1,0 +1,73 @@
+// The bundle's caching: hashed names kept for a year, precompressed brotli on the wire,
+// pages and the API never cached that way, and a second visit that loads no code.
+import { test, expect, waitForHydration } from './fixtures';
+
+/** The bundle files a page points to, from its `<link>` tags. */
+async function bundleOf(page: import('@playwright/test').Page) {
+  return page.evaluate(() =>
+    [...document.querySelectorAll('link[href^="/pkg/"]')].map((l) => l.getAttribute('href')!),
+  );
+}
+
+test('the bundle has hashed names, is sent precompressed and is kept for a year', async ({
+  page,
+  request,
+}) => {
+  const document = await page.goto('/login');
+  expect(document?.headers()['cache-control']).toBe('no-cache');
+  await waitForHydration(page);
+
+  const files = await bundleOf(page);
+  expect(files.map((f) => f.replace(/^.*\./, '')).sort()).toEqual(['css', 'js', 'wasm']);
+  for (const file of files) {
+    // cargo-leptos's content hash between the name and the extension.
+    expect(file).toMatch(/^\/pkg\/ticked\.[A-Za-z0-9_-]{8,}\.(js|wasm|css)$/);
+    for (const encoding of ['br', 'gzip']) {
+      const response = await request.get(file, { headers: { 'Accept-Encoding': encoding } });
+      expect(response.status(), file).toBe(200);
+      const headers = response.headers();
+      expect(headers['cache-control'], file).toBe('public, max-age=31536000, immutable');
+      expect(headers['content-encoding'], file).toBe(encoding);
+      expect(headers['vary'], file).toContain('accept-encoding');
+    }
+  }
+
+  // A name that is not (yet) there must not be kept.
+  const missing = await request.get('/pkg/ticked.0000000000000000.wasm');
+  expect(missing.status()).toBe(404);
+  expect(missing.headers()['cache-control']).toBe('no-cache');
+
+  const api = await request.get('/api/v1/users/me');
+  expect(api.status()).toBe(401);
+  expect(api.headers()['cache-control']).toBe('no-store');
+});
+
+test('a second visit loads no script, WASM or style from the network', async ({ page, context }) => {
+  const cdp = await context.newCDPSession(page);
+  await cdp.send('Network.enable');
+  const fromNetwork: string[] = [];
+  const fromCache = new Set<string>();
+  const urls = new Map<string, string>();
+  cdp.on('Network.requestWillBeSent', (e) => urls.set(e.requestId, new URL(e.request.url).pathname));
+  cdp.on('Network.requestServedFromCache', (e) => fromCache.add(e.requestId));
+  cdp.on('Network.responseReceived', (e) => {
+    const path = urls.get(e.requestId) ?? '';
+    if (!path.startsWith('/pkg/')) return;
+    if (e.response.fromDiskCache || e.response.fromPrefetchCache || fromCache.has(e.requestId)) return;
+    fromNetwork.push(path);
+  });
+
+  await page.goto('/login');
+  await waitForHydration(page);
+  const bundle = await bundleOf(page);
+  // The first visit fetched every file (the style, the JS, the WASM it loads).
+  await expect.poll(() => new Set(fromNetwork).size).toBe(bundle.length);
+
+  fromNetwork.length = 0;
+  // Back later, through a link from elsewhere: a navigation, not a reload.
+  await page.goto('about:blank');
+  await page.goto('/register');
+  await waitForHydration(page);
+  expect(await bundleOf(page)).toEqual(bundle);
+  expect(fromNetwork).toEqual([]);
+});

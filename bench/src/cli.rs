@@ -1,7 +1,7 @@
 use std::{net::SocketAddr, path::PathBuf};
 
 pub const USAGE: &str = "\
-usage: ticked-bench [--quick] [--live-only|--page-only] [--ticked PATH] [--site DIR]
+usage: ticked-bench [--quick] [--live-only|--page-only|--api-only] [--ticked PATH] [--site DIR]
                     [--postgres URL|none] [--fastapi VENV] [--update FILE]
        ticked-bench ceiling ADDR
 
@@ -9,6 +9,8 @@ usage: ticked-bench [--quick] [--live-only|--page-only] [--ticked PATH] [--site 
                    the numbers are rough
   --live-only      only scenario 9 (live-update streams), on every database
   --page-only      only the page's weight and time to interactive
+  --api-only       only scenarios 1-8 (and the FastAPI reference, with --fastapi): no
+                   live updates, no page
   --ticked PATH    the release server binary (default: $CARGO_TARGET_DIR/release/ticked)
   --site DIR       the built site, with its bundle in pkg/ (default: target/site)
   --postgres URL   a PostgreSQL server to create the benchmark database on
@@ -36,6 +38,8 @@ pub struct Options {
     pub live_only: bool,
     /// Only the page's weight and time to interactive, for work on the bundle.
     pub page_only: bool,
+    /// Only the API scenarios and the ceiling, for work on the request path.
+    pub api_only: bool,
     pub ticked: PathBuf,
     pub site: PathBuf,
     pub postgres: Option<String>,
@@ -51,6 +55,7 @@ impl Default for Options {
             quick: false,
             live_only: false,
             page_only: false,
+            api_only: false,
             ticked: target.join("release").join("ticked"),
             site: PathBuf::from("target/site"),
             postgres: Some(DEFAULT_POSTGRES.to_owned()),
@@ -78,6 +83,7 @@ pub fn parse(mut args: impl Iterator<Item = String>) -> Result<Command, String> 
             "--quick" => options.quick = true,
             "--live-only" => options.live_only = true,
             "--page-only" => options.page_only = true,
+            "--api-only" => options.api_only = true,
             "--ticked" => options.ticked = value("--ticked")?.into(),
             "--site" => options.site = value("--site")?.into(),
             "--postgres" => {
@@ -116,6 +122,14 @@ mod tests {
         assert!(options.quick);
         assert!(options.live_only);
         assert_eq!(options.postgres, None);
+    }
+
+    #[test]
+    fn api_only_is_understood() {
+        let Ok(Command::Run(options)) = parse(args("--api-only")) else {
+            panic!("expected a run");
+        };
+        assert!(options.api_only);
     }
 
     #[test]

@@ -109,17 +109,19 @@ async fn run(options: Options) -> Result<(), BenchError> {
         eprintln!("==> Ticked on {}", backend.name());
         let database = backend.create("ticked_bench").await?;
         let stack = Stack::Ticked {
-            measure_page: results.page.is_none(),
+            measure_page: results.page.is_none() && !options.api_only,
         };
         let mut run = scenarios::run(&options, &settings, &stack, &database).await?;
         database.remove().await?;
         results.page = results.page.take().or(run.page.take());
         results.ticked.push((backend.name(), run));
 
-        eprintln!("    9. live updates");
-        results
-            .live
-            .push((backend.name(), live_updates(&options, backend).await?));
+        if !options.api_only {
+            eprintln!("    9. live updates");
+            results
+                .live
+                .push((backend.name(), live_updates(&options, backend).await?));
+        }
 
         if let Some(venv) = &options.fastapi {
             eprintln!("==> the FastAPI reference on {}", backend.name());

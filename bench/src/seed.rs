@@ -1,16 +1,17 @@
 //! A million todos cannot be created through the API in a benchmark's time (that would be
 //! most of an hour), so the large-table scenario writes them straight into the table, in
-//! multi-row `INSERT`s whose values are bound exactly as the server binds its own (sea-orm
-//! with the same uuid and chrono types); the database's triggers keep the user's counts as
+//! multi-row `INSERT`s through the server's own database code (`ticked::db`), so values are
+//! bound and stored exactly as the server stores them; the database's triggers keep the user's counts as
 //! for any other write. Then it refreshes the planner's statistics as autovacuum
 //! (PostgreSQL) or an operator (SQLite) would.
 
 use chrono::TimeDelta;
 use sea_orm::{
-    ConnectionTrait, Database, DatabaseConnection, TransactionTrait,
+    ConnectionTrait,
     prelude::{DateTimeUtc, Uuid},
     sea_query::{Alias, Query},
 };
+use ticked::db::{self, Db};
 
 use crate::BenchError;
 
@@ -32,7 +33,10 @@ pub async fn add_todos(
 ) -> Result<(), BenchError> {
     let user =
         Uuid::parse_str(user).map_err(|e| BenchError::Setup(format!("user id {user:?}: {e}")))?;
-    let db = Database::connect(database_url).await?;
+    // The server's own connection to its database, so values are stored as it stores them.
+    let db = db::connect_and_migrate(database_url)
+        .await
+        .map_err(|e| BenchError::Setup(e.to_string()))?;
     let mut next = from;
     while next < to {
         let transaction = db.begin().await?;
@@ -46,9 +50,7 @@ pub async fn add_todos(
         }
         transaction.commit().await?;
     }
-    analyze(&db).await?;
-    db.close().await?;
-    Ok(())
+    analyze(&db).await
 }
 
 async fn insert_rows(
@@ -96,7 +98,7 @@ fn seeded_id(user: Uuid, n: u64) -> Uuid {
 
 /// Fresh planner statistics, as PostgreSQL's autovacuum would gather within a minute of
 /// such an insert.
-async fn analyze(db: &DatabaseConnection) -> Result<(), BenchError> {
+async fn analyze(db: &Db) -> Result<(), BenchError> {
     db.execute_unprepared("ANALYZE todos").await?;
     Ok(())
 }

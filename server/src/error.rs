@@ -9,7 +9,7 @@ use axum::{
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
-use sea_orm::{DbErr, SqlErr};
+use sea_orm::DbErr;
 
 use app::{domain::FieldError, dto::ErrorBody};
 
@@ -151,9 +151,10 @@ impl ApiError {
     /// kind rather than by matching its message; any other error stays a 500.
     #[must_use]
     pub fn conflict_on_unique(err: DbErr, detail: &str) -> Self {
-        match err.sql_err() {
-            Some(SqlErr::UniqueConstraintViolation(_)) => Self::Conflict(detail.to_owned()),
-            _ => Self::Database(err),
+        if crate::db::is_unique_violation(&err) {
+            Self::Conflict(detail.to_owned())
+        } else {
+            Self::Database(err)
         }
     }
 }

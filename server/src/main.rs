@@ -8,6 +8,12 @@ use std::process::ExitCode;
 
 use ticked::{config::Config, limits, startup::Application, telemetry};
 
+/// mimalloc rather than the C library's allocator: a request allocates and frees many
+/// small buffers (rows, JSON, headers) across worker threads, and glibc's malloc spent a
+/// sixth of the server's time doing it (`BENCHMARKS.md`, "The database path").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[tokio::main]
 async fn main() -> ExitCode {
     telemetry::init();

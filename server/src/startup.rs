@@ -8,7 +8,6 @@ use std::{net::SocketAddr, sync::Arc};
 
 use axum::{Router, http::HeaderValue, middleware};
 use leptos_axum::{LeptosRoutes, generate_route_list};
-use sea_orm::DatabaseConnection;
 use tokio::net::TcpListener;
 use tower_http::{
     catch_panic::CatchPanicLayer,
@@ -22,7 +21,7 @@ use app::{App, shell};
 use crate::{
     auth::{jwt::TokenKeys, password::PasswordHasher},
     config::Config,
-    db::{self, DbStartError},
+    db::{self, Db, DbStartError},
     error::ApiError,
     events::Events,
     mail, routes,
@@ -72,10 +71,7 @@ impl Application {
     ///
     /// # Errors
     /// [`StartupError::Bind`] when the address cannot be bound.
-    pub async fn build_with_db(
-        config: Config,
-        db: DatabaseConnection,
-    ) -> Result<Self, StartupError> {
+    pub async fn build_with_db(config: Config, db: Db) -> Result<Self, StartupError> {
         let listener = TcpListener::bind(config.site_addr)
             .await
             .map_err(|source| StartupError::Bind {

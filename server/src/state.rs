@@ -4,11 +4,11 @@ use std::sync::Arc;
 
 use axum::extract::FromRef;
 use leptos::config::LeptosOptions;
-use sea_orm::DatabaseConnection;
 
 use crate::{
     auth::{jwt::TokenKeys, password::PasswordHasher},
     config::Config,
+    db::Db,
     events::Events,
     services::reset_requests::ResetRequests,
 };
@@ -17,7 +17,7 @@ use crate::{
 /// only for what it uses.
 #[derive(Clone, FromRef)]
 pub struct AppState {
-    pub db: DatabaseConnection,
+    pub db: Db,
     pub config: Arc<Config>,
     pub keys: Arc<TokenKeys>,
     pub passwords: PasswordHasher,

@@ -17,14 +17,22 @@
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
-    QuerySelect, TryInsertResult, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter,
+    QueryOrder, QuerySelect, TryInsertResult, sea_query::Expr,
 };
 use uuid::Uuid;
 
 use app::domain::Email;
 
 use crate::{config::LoginThrottle, db, digest, entities::login_failure, error::ApiError};
+
+/// A slot of the pair as its query reads it: by column name, not as a tuple, because
+/// rows from SQLite (`db::sqlite`) find their columns by name only.
+#[derive(FromQueryResult)]
+struct TakenSlot {
+    slot: i32,
+    failed_at: DateTime<Utc>,
+}
 
 /// One email (as a key, see [`email_key`]) from one client address.
 #[derive(Clone, Copy, Debug)]
@@ -115,9 +123,12 @@ pub async fn reserve(
             .filter(login_failure::Column::EmailKey.eq(attempt.email_key))
             .filter(login_failure::Column::ClientIp.eq(attempt.client_ip))
             .order_by_asc(login_failure::Column::Slot)
-            .into_tuple()
+            .into_model::<TakenSlot>()
             .all(db)
-            .await?;
+            .await?
+            .into_iter()
+            .map(|taken| (taken.slot, taken.failed_at))
+            .collect();
         let id = Uuid::new_v4();
         let claimed = if let Some((slot, _)) = slots.iter().find(|(_, at)| *at <= cutoff) {
             take_over(db, attempt, *slot, id, now, cutoff).await?

@@ -1,6 +1,7 @@
 //! Authentication: who is calling, proven by tokens, and the sessions behind them.
 
-/// The `AuthUser` extractor: a valid access token of a live session, or a 401.
+/// The `AuthUser` extractor: a valid access token of a live session, or a 401; and
+/// `UncheckedSession`, for reads that check the session in their own statement.
 pub mod extractor;
 /// Signing and verifying access and refresh tokens.
 pub mod jwt;
@@ -11,4 +12,4 @@ pub mod password;
 /// Sessions: creation, refresh-token rotation with reuse detection, revocation.
 pub mod sessions;
 
-pub use extractor::AuthUser;
+pub use extractor::{AuthUser, UncheckedSession};

@@ -15,16 +15,20 @@
 
 use chrono::{DateTime, Utc};
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, sea_query::Expr,
+    ActiveValue::Set,
+    ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, Select,
+    sea_query::{Expr, Query},
 };
 use uuid::Uuid;
 
 use app::dto::{self, TokenPair};
 
-use super::jwt::{Claims, TokenKeys, TokenKind};
+use super::{
+    UncheckedSession,
+    jwt::{Claims, TokenKeys, TokenKind},
+};
 use crate::{
-    db,
+    db::{self, Db},
     entities::session,
     error::{ApiError, TokenRejection},
     events::{EventTxn, Events, Kind},
@@ -78,7 +82,7 @@ pub async fn start(
 /// a signed-out session, `RefreshReused` for a spent token (the session is then revoked).
 #[tracing::instrument(skip_all)]
 pub async fn refresh(
-    db: &DatabaseConnection,
+    db: &Db,
     events: &Events,
     keys: &TokenKeys,
     refresh_token: &str,
@@ -181,12 +185,70 @@ pub async fn is_live(
     session: Uuid,
     user: Uuid,
 ) -> Result<bool, ApiError> {
-    let found = session::Entity::find_by_id(session)
-        .filter(session::Column::UserId.eq(user))
+    let caller = UncheckedSession {
+        user_id: user,
+        session_id: session,
+    };
+    Ok(find_live(caller).one(db).await?.is_some())
+}
+
+/// The condition that `caller`'s session is live, to add to a query about the caller's
+/// own rows: `EXISTS (SELECT 1 FROM sessions WHERE id = … AND user_id = … AND revoked_at
+/// IS NULL)`. A query that finds nothing with it means a signed-out session (a 401), so
+/// use it only where the row must exist for a live session (see [`live_session`]).
+#[must_use]
+pub fn live_condition(caller: UncheckedSession) -> Expr {
+    Expr::exists(
+        Query::select()
+            .expr(Expr::val(1))
+            .from(session::Entity)
+            .and_where(session::Column::Id.eq(caller.session_id))
+            .and_where(session::Column::UserId.eq(caller.user_id))
+            .and_where(session::Column::RevokedAt.is_null())
+            .to_owned(),
+    )
+}
+
+/// `caller`'s session, if it is live: the start of a query for the caller's first read
+/// that joins what it reads to the session (see [`live_session`]).
+#[must_use]
+pub fn find_live(caller: UncheckedSession) -> Select<session::Entity> {
+    session::Entity::find_by_id(caller.session_id)
+        .filter(session::Column::UserId.eq(caller.user_id))
         .filter(session::Column::RevokedAt.is_null())
-        .one(db)
-        .await?;
-    Ok(found.is_some())
+}
+
+/// Nothing if `caller`'s session is live.
+///
+/// # Errors
+/// [`TokenRejection::SessionRevoked`] when it is not; [`ApiError::Database`] if the
+/// query fails.
+pub async fn require_live(
+    db: &impl ConnectionTrait,
+    caller: UncheckedSession,
+) -> Result<(), ApiError> {
+    let found = find_live(caller).one(db).await?;
+    live_session(caller, found).map(drop)
+}
+
+/// `caller`'s user id once the session is known live: the first read of a handler that
+/// takes an [`UncheckedSession`] checks the session in its own statement, and turns a
+/// missing row into this rejection with [`live_session`].
+#[must_use]
+pub fn caller_id(caller: UncheckedSession) -> Uuid {
+    caller.user_id
+}
+
+/// `found` (the result of a read filtered by [`live_condition`] or built on
+/// [`find_live`]), or the 401 of a signed-out session when it is `None`.
+///
+/// # Errors
+/// [`TokenRejection::SessionRevoked`] when nothing was found.
+pub fn live_session<T>(caller: UncheckedSession, found: Option<T>) -> Result<T, ApiError> {
+    found.ok_or_else(|| {
+        tracing::debug!(session = %caller.session_id, "access token of a revoked session");
+        ApiError::Token(TokenRejection::SessionRevoked)
+    })
 }
 
 /// Revokes one session of `user`, in `txn`; revoking a revoked session changes nothing

@@ -104,6 +104,17 @@ fn encode(event: &Event) -> String {
     format!("{} {id} {} {}", event.user, event.kind.as_str(), event.data)
 }
 
+/// For a notification sent by the statement that assigns the event's id (see
+/// `store::append`): the channel, and the payload's text before and after the id, so
+/// that `before + id + after` is what [`encode`] makes.
+pub fn payload_around_id(user: Uuid, kind: Kind, data: &str) -> (&'static str, String, String) {
+    (
+        CHANNEL,
+        format!("{user} "),
+        format!(" {} {data}", kind.as_str()),
+    )
+}
+
 fn decode(payload: &str) -> Option<Event> {
     let mut parts = payload.splitn(4, ' ');
     let user = Uuid::parse_str(parts.next()?).ok()?;
@@ -126,7 +137,7 @@ mod tests {
     use app::dto::Todo;
     use uuid::Uuid;
 
-    use super::{Event, Kind, decode, encode};
+    use super::{Event, Kind, decode, encode, payload_around_id};
 
     /// What PostgreSQL accepts as a `NOTIFY` payload, in bytes (less than 8 000).
     const PAYLOAD_LIMIT: usize = 7_999;
@@ -144,6 +155,18 @@ mod tests {
         }
         assert_eq!(decode("not a payload"), None);
         assert_eq!(decode(&format!("{} 1 unknown {{}}", Uuid::new_v4())), None);
+    }
+
+    #[test]
+    fn a_payload_built_around_its_id_is_the_encoded_event() {
+        let event = Event {
+            user: Uuid::new_v4(),
+            id: Some(17),
+            kind: Kind::Todo,
+            data: r#"{"title":"a b"}"#.to_owned(),
+        };
+        let (_, before, after) = payload_around_id(event.user, event.kind, &event.data);
+        assert_eq!(format!("{before}17{after}"), encode(&event));
     }
 
     #[test]

@@ -24,16 +24,18 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use sea_orm::{
-    ConnectionTrait, DatabaseConnection, DatabaseTransaction, DbBackend, TransactionTrait,
-};
+use sea_orm::{ConnectionTrait, DbBackend};
 use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
 
 pub use hub::Hub;
 
-use crate::{config::LiveSettings, error::ApiError};
+use crate::{
+    config::LiveSettings,
+    db::{Db, Txn},
+    error::ApiError,
+};
 
 /// What an event says happened. `token_expired` and `resync` are not here: a stream says
 /// those on its own, they are never stored or shared.
@@ -105,7 +107,7 @@ impl Events {
     /// # Errors
     /// A message naming `DATABASE_URL` when the listener cannot connect.
     pub async fn start(
-        db: &DatabaseConnection,
+        db: &Db,
         database_url: &str,
         settings: LiveSettings,
     ) -> Result<Self, String> {
@@ -124,7 +126,7 @@ impl Events {
     ///
     /// # Errors
     /// [`ApiError::Database`] if the transaction cannot begin.
-    pub async fn begin(&self, db: &DatabaseConnection) -> Result<EventTxn<'_>, ApiError> {
+    pub async fn begin(&self, db: &Db) -> Result<EventTxn<'_>, ApiError> {
         Ok(EventTxn {
             txn: db.begin().await?,
             events: self,
@@ -158,7 +160,7 @@ impl Events {
 /// A database transaction that can publish events. Dropped without [`EventTxn::commit`],
 /// it rolls back, and its events with it.
 pub struct EventTxn<'a> {
-    txn: DatabaseTransaction,
+    txn: Txn,
     events: &'a Events,
     /// What to hand to this instance's hub once committed (SQLite); on PostgreSQL the
     /// listener hears it from the database.
@@ -168,7 +170,7 @@ pub struct EventTxn<'a> {
 impl EventTxn<'_> {
     /// The transaction, for the queries of the write itself.
     #[must_use]
-    pub fn conn(&self) -> &DatabaseTransaction {
+    pub fn conn(&self) -> &Txn {
         &self.txn
     }
 
@@ -185,13 +187,16 @@ impl EventTxn<'_> {
         let data = serde_json::to_string(data)
             .map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))?;
         let id = store::append(&self.txn, self.events.settings, user, kind, &data).await?;
-        self.send(Event {
-            user,
-            id: Some(id),
-            kind,
-            data,
-        })
-        .await
+        if self.txn.get_database_backend() != DbBackend::Postgres {
+            // On PostgreSQL `append` queued the notification in the same statement.
+            self.after_commit.push(Event {
+                user,
+                id: Some(id),
+                kind,
+                data,
+            });
+        }
+        Ok(())
     }
 
     /// Tells the user's streams that their sessions may have ended, without storing an

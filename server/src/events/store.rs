@@ -9,12 +9,13 @@
 use chrono::Duration;
 use sea_orm::{
     ActiveValue::Set,
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder,
+    ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
+    Statement,
     sea_query::{Expr, ExprTrait, OnConflict, Query},
 };
 use uuid::Uuid;
 
-use super::{Event, Kind};
+use super::{Event, Kind, listener};
 use crate::{
     config::LiveSettings,
     db,
@@ -28,6 +29,9 @@ use crate::{
 ///
 /// # Errors
 /// [`ApiError::Database`] if a query fails.
+///
+/// On PostgreSQL the same statement also queues the event's notification for every
+/// instance's listener ([`listener`](super::listener)), delivered on commit.
 pub async fn append(
     db: &impl ConnectionTrait,
     settings: LiveSettings,
@@ -35,17 +39,22 @@ pub async fn append(
     kind: Kind,
     data: &str,
 ) -> Result<i64, ApiError> {
-    let id = next_id(db, user).await?;
     let now = db::now();
-    event::Entity::insert(event::ActiveModel {
-        user_id: Set(user),
-        id: Set(id),
-        kind: Set(kind.as_str().to_owned()),
-        data: Set(data.to_owned()),
-        created_at: Set(now),
-    })
-    .exec_without_returning(db)
-    .await?;
+    let id = if db.get_database_backend() == DbBackend::Postgres {
+        append_and_notify(db, user, kind, data, now).await?
+    } else {
+        let id = next_id(db, user).await?;
+        event::Entity::insert(event::ActiveModel {
+            user_id: Set(user),
+            id: Set(id),
+            kind: Set(kind.as_str().to_owned()),
+            data: Set(data.to_owned()),
+            created_at: Set(now),
+        })
+        .exec_without_returning(db)
+        .await?;
+        id
+    };
     if id % prune_every(settings.history) == 0 {
         prune(db, settings, user, id, now).await?;
     }
@@ -82,6 +91,48 @@ async fn next_id(db: &impl ConnectionTrait, user: Uuid) -> Result<i64, ApiError>
         .query_one_raw(backend.build(&insert))
         .await?
         .ok_or_else(|| ApiError::Internal("the event id upsert returned no row".to_owned()))?;
+    Ok(row.try_get_by_index(0)?)
+}
+
+/// PostgreSQL's [`append`]: the counter bump, the event and its `pg_notify` in one
+/// statement, so one round trip. The bump locks the user's `event_cursors` row until the
+/// commit (that is what keeps ids in commit order), and every round trip made while
+/// holding it is a wait for the user's next write: this makes it the last statement
+/// before the commit, and the only one.
+async fn append_and_notify(
+    db: &impl ConnectionTrait,
+    user: Uuid,
+    kind: Kind,
+    data: &str,
+    now: chrono::DateTime<chrono::Utc>,
+) -> Result<i64, ApiError> {
+    const SQL: &str = "\
+        WITH next AS (\
+            INSERT INTO event_cursors (user_id, last_id) VALUES ($1, 1) \
+            ON CONFLICT (user_id) DO UPDATE SET last_id = event_cursors.last_id + 1 \
+            RETURNING last_id\
+        ), stored AS (\
+            INSERT INTO events (user_id, id, kind, data, created_at) \
+            SELECT $1, last_id, $2, $3, $4 FROM next RETURNING id\
+        ) \
+        SELECT id, pg_notify($5, $6 || id || $7) FROM stored";
+    let (channel, before_id, after_id) = listener::payload_around_id(user, kind, data);
+    let row = db
+        .query_one_raw(Statement::from_sql_and_values(
+            DbBackend::Postgres,
+            SQL,
+            [
+                user.into(),
+                kind.as_str().into(),
+                data.into(),
+                now.into(),
+                channel.into(),
+                before_id.into(),
+                after_id.into(),
+            ],
+        ))
+        .await?
+        .ok_or_else(|| ApiError::Internal("appending an event returned no row".to_owned()))?;
     Ok(row.try_get_by_index(0)?)
 }
 

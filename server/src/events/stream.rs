@@ -23,7 +23,6 @@
 use std::collections::VecDeque;
 
 use axum::response::sse;
-use sea_orm::DatabaseConnection;
 use tokio::{sync::broadcast::error::RecvError, sync::watch, time::Instant};
 use uuid::Uuid;
 
@@ -32,7 +31,12 @@ use super::{
     hub::{Notice, Subscription},
     store::{self, Missed},
 };
-use crate::{auth::AuthUser, auth::sessions, db, error::ApiError};
+use crate::{
+    auth::AuthUser,
+    auth::sessions,
+    db::{self, Db},
+    error::ApiError,
+};
 
 /// Where a new stream starts, from its `Last-Event-ID` header.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,7 +69,7 @@ impl Resume {
 
 /// The state of one open stream.
 pub struct LiveStream {
-    db: DatabaseConnection,
+    db: Db,
     user: Uuid,
     session: Uuid,
     subscription: Subscription,
@@ -89,7 +93,7 @@ impl LiveStream {
     /// # Errors
     /// [`ApiError::Database`] if a query fails; nothing has been sent yet then.
     pub async fn open(
-        db: DatabaseConnection,
+        db: Db,
         events: &Events,
         auth: AuthUser,
         resume: Resume,

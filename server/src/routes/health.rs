@@ -1,12 +1,14 @@
 //! Liveness and readiness, for load balancers and orchestrators.
 
 use axum::{Json, extract::State, http::StatusCode};
-use sea_orm::DatabaseConnection;
 use serde::Serialize;
 use utoipa::ToSchema;
 use utoipa_axum::{router::OpenApiRouter, routes};
 
-use crate::{db, state::AppState};
+use crate::{
+    db::{self, Db},
+    state::AppState,
+};
 
 /// `GET /healthz` and `GET /readyz`, described in the OpenAPI document beside the API.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -48,7 +50,7 @@ async fn healthz() -> Json<Health> {
         (status = 503, description = "The database does not answer: `{\"status\": \"unavailable\", \"detail\": …}`", body = Health),
     )
 )]
-async fn readyz(State(db): State<DatabaseConnection>) -> (StatusCode, Json<Health>) {
+async fn readyz(State(db): State<Db>) -> (StatusCode, Json<Health>) {
     if db::is_ready(&db).await {
         (
             StatusCode::OK,

@@ -14,7 +14,7 @@ use app::{
 };
 
 use crate::{
-    auth::AuthUser,
+    auth::{AuthUser, UncheckedSession, sessions},
     error::{ApiError, ApiResult},
     extract::{AppJson, AppQuery, IdPath},
     services::{
@@ -42,15 +42,24 @@ pub fn router() -> OpenApiRouter<AppState> {
 )]
 async fn list(
     State(state): State<AppState>,
-    auth: AuthUser,
-    AppQuery(query): AppQuery<TodoQuery>,
+    caller: UncheckedSession,
+    query: Result<AppQuery<TodoQuery>, ApiError>,
 ) -> ApiResult<AppJson<TodoList>> {
-    let limit = PageLimit::parse(query.limit)?.get();
-    let cursor = query.cursor.as_deref().map(PageCursor::parse).transpose()?;
-    let filter = query.status.unwrap_or_default();
-    Ok(AppJson(
-        todos::list(&state.db, auth.user_id, filter, limit, cursor).await?,
-    ))
+    let parsed = query.and_then(|AppQuery(query)| {
+        let limit = PageLimit::parse(query.limit)?.get();
+        let cursor = query.cursor.as_deref().map(PageCursor::parse).transpose()?;
+        Ok((query.status.unwrap_or_default(), limit, cursor))
+    });
+    match parsed {
+        Ok((filter, limit, cursor)) => Ok(AppJson(
+            todos::list(&state.db, caller, filter, limit, cursor).await?,
+        )),
+        // A signed-out session is a 401 before its query is a 422, as for every route.
+        Err(invalid) => Err(sessions::require_live(&state.db, caller)
+            .await
+            .err()
+            .unwrap_or(invalid)),
+    }
 }
 
 /// Adds a todo at the end of the list. With an `Idempotency-Key`, a repeat of the same

@@ -16,7 +16,13 @@ use app::{
 };
 
 use super::tokens::{TokenResponse, user_agent};
-use crate::{auth::AuthUser, error::ApiResult, extract::AppJson, services::users, state::AppState};
+use crate::{
+    auth::{AuthUser, UncheckedSession},
+    error::ApiResult,
+    extract::AppJson,
+    services::users,
+    state::AppState,
+};
 
 pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::new()
@@ -55,8 +61,8 @@ async fn register(
         (status = 401, body = ErrorBody),
     )
 )]
-async fn me(State(state): State<AppState>, auth: AuthUser) -> ApiResult<AppJson<User>> {
-    Ok(AppJson(users::get(&state.db, auth.user_id).await?.into()))
+async fn me(State(state): State<AppState>, caller: UncheckedSession) -> ApiResult<AppJson<User>> {
+    Ok(AppJson(users::get_for(&state.db, caller).await?.into()))
 }
 
 /// Changes the caller's password; every session is revoked and a new one opened.

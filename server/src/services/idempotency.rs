@@ -14,15 +14,18 @@
 //! expired keys of the user are deleted when they next send one.
 
 use chrono::Duration;
-use sea_orm::{
-    ActiveValue::Set, ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, TryInsertResult,
-};
+use sea_orm::{ActiveValue::Set, ColumnTrait, EntityTrait, QueryFilter, TryInsertResult};
 use uuid::Uuid;
 
 use app::{domain::TodoTitle, dto};
 
 use super::todos;
-use crate::{db, entities::idempotency_key, error::ApiError, events::Events};
+use crate::{
+    db::{self, Db},
+    entities::idempotency_key,
+    error::ApiError,
+    events::Events,
+};
 
 /// How long a key is remembered.
 pub const KEY_LIFETIME_HOURS: i64 = 24;
@@ -70,7 +73,7 @@ impl IdempotencyKey {
 /// [`ApiError::Database`] if a query fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn create_todo_once(
-    db: &DatabaseConnection,
+    db: &Db,
     events: &Events,
     user: Uuid,
     key: &IdempotencyKey,
@@ -118,7 +121,7 @@ pub async fn create_todo_once(
 
 /// What the request that claimed the key answered, if this one is the same request.
 async fn first_answer(
-    db: &DatabaseConnection,
+    db: &Db,
     user: Uuid,
     key: &IdempotencyKey,
     fingerprint: &str,

@@ -11,8 +11,7 @@ use base64::{Engine, engine::general_purpose::URL_SAFE_NO_PAD};
 use chrono::Duration;
 use rand::RngCore;
 use sea_orm::{
-    ActiveValue::Set, ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    TransactionTrait, sea_query::Expr,
+    ActiveValue::Set, ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr,
 };
 use uuid::Uuid;
 
@@ -24,7 +23,7 @@ use crate::{
         password::{PasswordHash, PasswordHasher},
         sessions,
     },
-    db,
+    db::{self, Db},
     entities::{password_reset_token, user},
     error::ApiError,
     events::Events,
@@ -41,11 +40,7 @@ const TOKEN_BYTES: usize = 16;
 /// # Errors
 /// [`ApiError::Database`] if the transaction fails.
 #[tracing::instrument(skip(db))]
-pub async fn issue(
-    db: &DatabaseConnection,
-    user: Uuid,
-    ttl: std::time::Duration,
-) -> Result<String, ApiError> {
+pub async fn issue(db: &Db, user: Uuid, ttl: std::time::Duration) -> Result<String, ApiError> {
     let mut bytes = [0u8; TOKEN_BYTES];
     rand::rng().fill_bytes(&mut bytes);
     let token = URL_SAFE_NO_PAD.encode(bytes);
@@ -87,7 +82,7 @@ pub async fn spend_all(db: &impl ConnectionTrait, user: Uuid) -> Result<(), ApiE
 /// [`ApiError::Database`].
 #[tracing::instrument(skip_all)]
 pub async fn confirm(
-    db: &DatabaseConnection,
+    db: &Db,
     events: &Events,
     hasher: &PasswordHasher,
     keys: &TokenKeys,

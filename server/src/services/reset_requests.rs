@@ -12,10 +12,9 @@
 
 use std::sync::Arc;
 
-use sea_orm::DatabaseConnection;
 use tokio::sync::{Semaphore, mpsc};
 
-use crate::{config::MailSettings, mail, services::users};
+use crate::{config::MailSettings, db::Db, mail, services::users};
 
 use super::password_reset;
 
@@ -34,7 +33,7 @@ pub struct ResetRequests {
 impl ResetRequests {
     /// Starts the task that handles the requests.
     #[must_use]
-    pub fn start(db: DatabaseConnection, settings: MailSettings, mailer: mail::Mailer) -> Self {
+    pub fn start(db: Db, settings: MailSettings, mailer: mail::Mailer) -> Self {
         let (queue, requests) = mpsc::channel(QUEUE_LENGTH);
         tokio::spawn(run(requests, db, Arc::new(settings), Arc::new(mailer)));
         Self { queue }
@@ -50,7 +49,7 @@ impl ResetRequests {
 
 async fn run(
     mut requests: mpsc::Receiver<String>,
-    db: DatabaseConnection,
+    db: Db,
     settings: Arc<MailSettings>,
     mailer: Arc<mail::Mailer>,
 ) {
@@ -78,7 +77,7 @@ async fn run(
 /// The mail for the account of `email`, with a freshly issued token; `None` when there
 /// is no such account.
 async fn prepare(
-    db: &DatabaseConnection,
+    db: &Db,
     settings: &MailSettings,
     email: &str,
 ) -> Result<Option<lettre::Message>, crate::error::ApiError> {

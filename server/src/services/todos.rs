@@ -8,8 +8,8 @@
 //! or clear that changes nothing has nothing to tell other devices.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter,
-    QueryOrder, QuerySelect, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+    sea_query::Expr,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -21,7 +21,8 @@ use app::{
 
 use super::todo_counts;
 use crate::{
-    db,
+    auth::{UncheckedSession, sessions},
+    db::{self, Db},
     entities::todo,
     error::ApiError,
     events::{EventTxn, Events, Kind},
@@ -39,22 +40,25 @@ impl From<todo::Model> for dto::Todo {
     }
 }
 
-/// One page of the user's todos, oldest first, with counts over all of them.
+/// One page of the caller's todos, oldest first, with counts over all of them.
 ///
 /// Keyset pagination on `(created_at, id)`, served by the `(user_id, [completed,]
 /// created_at, id)` indexes, and counts read from `todo_counts`: a page costs the same
-/// however long the list is and however far into it the page lies.
+/// however long the list is and however far into it the page lies. The counts are read
+/// first, in one statement with the check that the caller's session is live.
 ///
 /// # Errors
-/// [`ApiError::Database`] if a query fails.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::Database`] if a query fails.
 #[tracing::instrument(skip(db))]
 pub async fn list(
     db: &impl ConnectionTrait,
-    user: Uuid,
+    caller: UncheckedSession,
     filter: StatusFilter,
     limit: u32,
     after: Option<PageCursor>,
 ) -> Result<dto::TodoList, ApiError> {
+    let (active_count, completed_count) = todo_counts::read_for(db, caller).await?;
+    let user = sessions::caller_id(caller);
     let mut query = todo::Entity::find().filter(todo::Column::UserId.eq(user));
     match filter {
         StatusFilter::All => {}
@@ -90,7 +94,6 @@ pub async fn list(
     } else {
         None
     };
-    let (active_count, completed_count) = todo_counts::read(db, user).await?;
     Ok(dto::TodoList {
         items: rows.into_iter().map(Into::into).collect(),
         active_count,
@@ -105,7 +108,7 @@ pub async fn list(
 /// [`ApiError::Database`] if the insert fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn create(
-    db: &DatabaseConnection,
+    db: &Db,
     events: &Events,
     user: Uuid,
     title: TodoTitle,
@@ -172,7 +175,7 @@ pub struct TodoChanges {
 /// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db, events))]
 pub async fn update(
-    db: &DatabaseConnection,
+    db: &Db,
     events: &Events,
     user: Uuid,
     id: Uuid,
@@ -183,7 +186,7 @@ pub async fn update(
         return get(db, user, id).await;
     }
     let mut txn = events.begin(db).await?;
-    {
+    let todo = {
         let mut update = todo::Entity::update_many()
             .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
             .filter(todo::Column::Id.eq(id))
@@ -194,11 +197,21 @@ pub async fn update(
         if let Some(completed) = changes.completed {
             update = update.col_expr(todo::Column::Completed, Expr::value(completed));
         }
-        if update.exec(txn.conn()).await?.rows_affected == 0 {
-            return Err(ApiError::NotFound);
+        if txn.conn().support_returning() {
+            // PostgreSQL: the changed row comes back with the update, no second round trip.
+            update
+                .exec_with_returning(txn.conn())
+                .await?
+                .pop()
+                .map(dto::Todo::from)
+                .ok_or(ApiError::NotFound)?
+        } else {
+            if update.exec(txn.conn()).await?.rows_affected == 0 {
+                return Err(ApiError::NotFound);
+            }
+            get(txn.conn(), user, id).await?
         }
-    }
-    let todo = get(txn.conn(), user, id).await?;
+    };
     txn.publish(user, Kind::Todo, &todo).await?;
     txn.commit().await?;
     Ok(todo)
@@ -209,12 +222,7 @@ pub async fn update(
 /// # Errors
 /// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db, events))]
-pub async fn delete(
-    db: &DatabaseConnection,
-    events: &Events,
-    user: Uuid,
-    id: Uuid,
-) -> Result<(), ApiError> {
+pub async fn delete(db: &Db, events: &Events, user: Uuid, id: Uuid) -> Result<(), ApiError> {
     let mut txn = events.begin(db).await?;
     let deleted = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
@@ -258,7 +266,7 @@ async fn commit_bulk(mut txn: EventTxn<'_>, user: Uuid, changed: u64) -> Result<
 /// [`ApiError::Database`] if the update fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn set_all_completed(
-    db: &DatabaseConnection,
+    db: &Db,
     events: &Events,
     user: Uuid,
     completed: bool,
@@ -280,11 +288,7 @@ pub async fn set_all_completed(
 /// # Errors
 /// [`ApiError::Database`] if the delete fails.
 #[tracing::instrument(skip(db, events))]
-pub async fn delete_completed(
-    db: &DatabaseConnection,
-    events: &Events,
-    user: Uuid,
-) -> Result<u64, ApiError> {
+pub async fn delete_completed(db: &Db, events: &Events, user: Uuid) -> Result<u64, ApiError> {
     let txn = events.begin(db).await?;
     let changed = todo::Entity::delete_many()
         .filter(todo::Column::UserId.eq(user))

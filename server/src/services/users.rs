@@ -1,8 +1,6 @@
 //! Accounts: creating, finding, re-keying and deleting users.
 
-use sea_orm::{
-    ColumnTrait, ConnectionTrait, DatabaseConnection, EntityTrait, QueryFilter, sea_query::Expr,
-};
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, sea_query::Expr};
 use uuid::Uuid;
 
 use app::{
@@ -12,13 +10,14 @@ use app::{
 
 use crate::{
     auth::{
+        UncheckedSession,
         jwt::TokenKeys,
         login_throttle::{self, Attempt},
         password::{PasswordHash, PasswordHasher},
         sessions,
     },
     config::LoginThrottle,
-    db,
+    db::{self, Db},
     entities::user,
     error::ApiError,
     events::Events,
@@ -80,6 +79,23 @@ pub async fn find_by_email(
         .await?)
 }
 
+/// The caller's account, read in one statement with the check that their session is
+/// live (see [`UncheckedSession`]).
+///
+/// # Errors
+/// [`ApiError::Token`] (`session_revoked`) when the session was signed out or the
+/// account deleted.
+pub async fn get_for(
+    db: &impl ConnectionTrait,
+    caller: UncheckedSession,
+) -> Result<user::Model, ApiError> {
+    let found = user::Entity::find_by_id(sessions::caller_id(caller))
+        .filter(sessions::live_condition(caller))
+        .one(db)
+        .await?;
+    sessions::live_session(caller, found)
+}
+
 /// The user with this id. A valid access token whose user is gone means the account was
 /// just deleted, which for the caller is a revoked session.
 ///
@@ -131,7 +147,7 @@ pub async fn confirm_password(
 /// [`ApiError::Database`] if the transaction fails.
 #[tracing::instrument(skip(db, events, hasher, keys, new_password))]
 pub async fn change_password(
-    db: &DatabaseConnection,
+    db: &Db,
     events: &Events,
     hasher: &PasswordHasher,
     keys: &TokenKeys,
@@ -163,11 +179,7 @@ pub async fn change_password(
 /// # Errors
 /// [`ApiError::Database`] if the delete fails.
 #[tracing::instrument(skip(db, events))]
-pub async fn delete(
-    db: &DatabaseConnection,
-    events: &Events,
-    user_id: Uuid,
-) -> Result<(), ApiError> {
+pub async fn delete(db: &Db, events: &Events, user_id: Uuid) -> Result<(), ApiError> {
     let mut txn = events.begin(db).await?;
     user::Entity::delete_by_id(user_id).exec(txn.conn()).await?;
     txn.signal_sessions_ended(user_id).await?;

@@ -2,7 +2,7 @@
 //! sent again without creating a second todo.
 
 use reqwest::{Method, header::HeaderValue};
-use sea_orm::{Database, EntityTrait, sea_query::Expr};
+use sea_orm::{EntityTrait, sea_query::Expr};
 use serde_json::{Value, json};
 use ticked::entities::idempotency_key;
 
@@ -147,7 +147,7 @@ async fn a_key_older_than_24_hours_is_forgotten() {
     let body = json!({ "title": "daily" });
     send(create(&app, &token, "day-key", &body)).await;
     // Age the key by 25 hours, as if the first request had been sent yesterday.
-    let db = Database::connect(app.database_url.clone().unwrap())
+    let db = ticked::db::admin_connection(app.database_url.as_deref().unwrap())
         .await
         .unwrap();
     let yesterday = ticked::db::now() - chrono::Duration::hours(25);

@@ -1,7 +1,7 @@
 //! Migrations applied to a database that already holds data, as an upgrade meets them.
 
 use migration::{Migrator, MigratorTrait};
-use sea_orm::{Database, EntityTrait};
+use sea_orm::EntityTrait;
 use ticked::{
     entities::{todo, user},
     services::todo_counts,
@@ -16,7 +16,7 @@ const BEFORE_TODO_COUNTS: u32 = 4;
 #[tokio::test]
 async fn the_counts_migration_counts_the_todos_already_there() {
     let dir = tempfile::tempdir().unwrap();
-    let db = Database::connect(test_database(dir.path()).await)
+    let db = ticked::db::admin_connection(&test_database(dir.path()).await)
         .await
         .unwrap();
     Migrator::up(&db, Some(BEFORE_TODO_COUNTS)).await.unwrap();

@@ -59,6 +59,46 @@ async fn revoking_another_session_cuts_its_access_at_once() {
     );
 }
 
+/// `GET /todos` and `GET /users/me` check the session in the statement that reads their
+/// data, not before it: the answer for a signed-out session must not change for that,
+/// not even when the query is also invalid (401 comes before 422, as on every route).
+#[tokio::test]
+async fn the_reads_that_check_the_session_themselves_refuse_a_signed_out_one() {
+    let app = spawn_app().await;
+    let (user, laptop) = TestUser::signed_up(&app).await;
+    let phone = user.login(&app).await;
+    for path in ["/api/v1/todos", "/api/v1/todos?limit=0", "/api/v1/users/me"] {
+        assert_eq!(
+            app.get_authed(path, &phone.access_token).await.status(),
+            if path.contains("limit=0") { 422 } else { 200 },
+            "{path} while signed in"
+        );
+    }
+    let logout = serde_json::json!({ "refresh_token": phone.refresh_token });
+    assert_eq!(app.post_json("/api/v1/logout", &logout).await.status(), 204);
+    for path in [
+        "/api/v1/todos",
+        "/api/v1/todos?status=completed",
+        "/api/v1/todos?limit=0",
+        "/api/v1/todos?status=nonsense",
+        "/api/v1/users/me",
+    ] {
+        assert_error(
+            app.get_authed(path, &phone.access_token).await,
+            401,
+            "session_revoked",
+        )
+        .await;
+    }
+    assert_eq!(
+        app.get_authed("/api/v1/todos", &laptop.access_token)
+            .await
+            .status(),
+        200,
+        "the other session reads on"
+    );
+}
+
 #[tokio::test]
 async fn another_users_session_or_a_malformed_id_is_not_found() {
     let app = spawn_app().await;

@@ -28,28 +28,34 @@
 //! A database written through sqlx's driver (before this one) reads the same through
 //! this one and back: values are stored as sqlx stores them ([`values`]).
 
+mod errors;
 mod schema;
+mod single;
+mod statements;
 mod values;
 
 use std::{
-    collections::BTreeMap,
     ops::Deref,
     path::{Path, PathBuf},
     sync::{Arc, Mutex, PoisonError},
     time::Duration,
 };
 
-use rusqlite::{CachedStatement, Connection, OpenFlags};
+use rusqlite::Connection;
 use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, ExecResult,
-    ProxyDatabaseTrait, ProxyExecResult, ProxyRow, QueryResult, RuntimeErr, Statement,
+    ConnAcquireErr, ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
+    Statement,
 };
 use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
-use schema::ColumnKinds;
-use values::ColumnKind;
+pub use errors::is_unique_violation;
+pub use single::single_connection;
 
-/// How the pool opens and waits. Read from the same settings as before this driver.
+use errors::{conn_error, exec_error, query_error};
+use schema::ColumnKinds;
+use statements::{execute, execute_unprepared, into_results, open_connection, query};
+
+/// How many connections the pool opens, and how long a caller waits for one.
 #[derive(Clone, Debug)]
 pub struct PoolOptions {
     /// Connections open at most (reads beside one writer).
@@ -301,82 +307,6 @@ impl ConnectionTrait for Txn {
     }
 }
 
-/// One connection as a sea-orm [`DatabaseConnection`], through sea-orm's proxy: for
-/// sea-orm-migration, which takes nothing else, and for tests that reach past the API.
-/// Not for serving: it is one connection, used by one caller at a time.
-///
-/// # Errors
-/// A [`DbErr`] when the file cannot be opened (or created) as a database.
-pub async fn single_connection(
-    path: &Path,
-    busy_timeout: Duration,
-) -> Result<DatabaseConnection, DbErr> {
-    let conn = open_connection_with(path, busy_timeout, OpenFlags::SQLITE_OPEN_CREATE)
-        .map_err(conn_error)?;
-    let proxy: Box<dyn ProxyDatabaseTrait> = Box::new(SingleConnection {
-        conn: Mutex::new(conn),
-        columns: ColumnKinds::of_the_schema(),
-    });
-    Database::connect_proxy(DbBackend::Sqlite, Arc::new(proxy)).await
-}
-
-struct SingleConnection {
-    conn: Mutex<Connection>,
-    columns: ColumnKinds,
-}
-
-impl std::fmt::Debug for SingleConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("sqlite::SingleConnection")
-    }
-}
-
-impl SingleConnection {
-    fn run<T>(&self, f: impl FnOnce(&Connection) -> T) -> T {
-        f(&self.conn.lock().unwrap_or_else(PoisonError::into_inner))
-    }
-
-    /// sea-orm's proxy gives transactions no way to fail; a failure is logged, and the
-    /// statements after it fail in turn if SQLite refuses them.
-    fn run_logged(&self, sql: &str) {
-        if let Err(e) = self.run(|conn| conn.execute_batch(sql)) {
-            tracing::error!(error = %e, "SQLite: {sql} failed");
-        }
-    }
-}
-
-#[async_trait::async_trait]
-impl ProxyDatabaseTrait for SingleConnection {
-    async fn query(&self, statement: Statement) -> Result<Vec<ProxyRow>, DbErr> {
-        self.run(|conn| query(conn, &self.columns, &statement, usize::MAX))
-    }
-
-    async fn execute(&self, statement: Statement) -> Result<ProxyExecResult, DbErr> {
-        self.run(|conn| execute(conn, &statement))
-    }
-
-    async fn begin(&self) {
-        self.run_logged("BEGIN");
-    }
-
-    async fn commit(&self) {
-        self.run_logged("COMMIT");
-    }
-
-    async fn rollback(&self) {
-        self.run_logged("ROLLBACK");
-    }
-
-    fn start_rollback(&self) {
-        self.run_logged("ROLLBACK");
-    }
-
-    async fn ping(&self) -> Result<(), DbErr> {
-        self.run(|conn| conn.query_row("SELECT 1", [], |_| Ok(())))
-            .map_err(query_error)
-    }
-}
-
 /// A connection out of the pool; back in it when dropped, rolled back first if a
 /// transaction was left open (and closed if even that fails).
 struct Checkout {
@@ -410,142 +340,6 @@ impl Drop for Checkout {
             .unwrap_or_else(PoisonError::into_inner)
             .push(conn);
     }
-}
-
-/// Opens one connection of the pool (the file exists: migrations made it).
-fn open_connection(path: &Path, busy_timeout: Duration) -> rusqlite::Result<Connection> {
-    open_connection_with(path, busy_timeout, OpenFlags::empty())
-}
-
-/// Opens one connection with the settings every connection has.
-fn open_connection_with(
-    path: &Path,
-    busy_timeout: Duration,
-    extra: OpenFlags,
-) -> rusqlite::Result<Connection> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_NO_MUTEX | extra,
-    )?;
-    conn.busy_timeout(busy_timeout)?;
-    // WAL: readers never wait for the writer. `synchronous = NORMAL` in WAL mode keeps
-    // every committed transaction across a crash of the process.
-    conn.pragma_update_and_check(None, "journal_mode", "WAL", |_| Ok(()))?;
-    conn.pragma_update(None, "synchronous", "NORMAL")?;
-    conn.pragma_update(None, "foreign_keys", "ON")?;
-    // Enough for every statement the server makes, so none is ever prepared twice.
-    conn.set_prepared_statement_cache_capacity(256);
-    Ok(conn)
-}
-
-fn prepare<'c>(conn: &'c Connection, stmt: &Statement) -> rusqlite::Result<CachedStatement<'c>> {
-    let mut prepared = conn.prepare_cached(&stmt.sql)?;
-    if let Some(values) = &stmt.values {
-        for (index, value) in values.0.iter().enumerate() {
-            let value = values::to_sql(value)
-                .map_err(|e| rusqlite::Error::ToSqlConversionFailure(e.to_string().into()))?;
-            prepared.raw_bind_parameter(index + 1, value)?;
-        }
-    }
-    Ok(prepared)
-}
-
-fn execute(conn: &Connection, stmt: &Statement) -> Result<ProxyExecResult, DbErr> {
-    let rows_affected = prepare(conn, stmt)
-        .and_then(|mut prepared| prepared.raw_execute())
-        .map_err(exec_error)?;
-    Ok(ProxyExecResult {
-        last_insert_id: u64::try_from(conn.last_insert_rowid()).unwrap_or(0),
-        rows_affected: rows_affected as u64,
-    })
-}
-
-fn execute_unprepared(conn: &Connection, sql: &str) -> Result<ProxyExecResult, DbErr> {
-    conn.execute_batch(sql).map_err(exec_error)?;
-    Ok(ProxyExecResult {
-        last_insert_id: u64::try_from(conn.last_insert_rowid()).unwrap_or(0),
-        rows_affected: conn.changes(),
-    })
-}
-
-fn into_results(rows: Vec<ProxyRow>) -> Vec<QueryResult> {
-    rows.into_iter().map(Into::into).collect()
-}
-
-/// Runs `stmt` and reads up to `limit` rows, each column as its entity field's type.
-fn query(
-    conn: &Connection,
-    kinds: &ColumnKinds,
-    stmt: &Statement,
-    limit: usize,
-) -> Result<Vec<ProxyRow>, DbErr> {
-    let mut prepared = prepare(conn, stmt).map_err(query_error)?;
-    let columns: Vec<(String, ColumnKind)> = prepared
-        .columns_with_metadata()
-        .iter()
-        .map(|column| {
-            let kind = match (column.table_name(), column.origin_name()) {
-                (Some(table), Some(origin)) => kinds.get(table, origin),
-                _ => ColumnKind::Untyped,
-            };
-            (column.name().to_owned(), kind)
-        })
-        .collect();
-    let mut rows = prepared.raw_query();
-    let mut results = Vec::new();
-    while results.len() < limit {
-        let Some(row) = rows.next().map_err(query_error)? else {
-            break;
-        };
-        let mut values = BTreeMap::new();
-        for (index, (name, kind)) in columns.iter().enumerate() {
-            let raw = row.get_ref(index).map_err(query_error)?;
-            values.insert(name.clone(), values::from_sql(*kind, raw)?);
-        }
-        results.push(ProxyRow::new(values));
-    }
-    Ok(results)
-}
-
-/// The prefix of every SQLite error this driver reports, before its extended code.
-const ERROR_PREFIX: &str = "SQLite error ";
-
-fn runtime_error(err: &rusqlite::Error) -> RuntimeErr {
-    RuntimeErr::Internal(match err {
-        rusqlite::Error::SqliteFailure(failure, message) => format!(
-            "{ERROR_PREFIX}{}: {}",
-            failure.extended_code,
-            message.as_deref().unwrap_or("")
-        ),
-        other => format!("SQLite: {other}"),
-    })
-}
-
-fn exec_error(err: rusqlite::Error) -> DbErr {
-    DbErr::Exec(runtime_error(&err))
-}
-
-fn query_error(err: rusqlite::Error) -> DbErr {
-    DbErr::Query(runtime_error(&err))
-}
-
-fn conn_error(err: rusqlite::Error) -> DbErr {
-    DbErr::Conn(runtime_error(&err))
-}
-
-/// Whether `err` is this driver's report of a unique (or primary key) constraint
-/// violation: SQLite's extended codes 2067 and 1555.
-#[must_use]
-pub fn is_unique_violation(err: &DbErr) -> bool {
-    let (DbErr::Exec(RuntimeErr::Internal(message)) | DbErr::Query(RuntimeErr::Internal(message))) =
-        err
-    else {
-        return false;
-    };
-    message
-        .strip_prefix(ERROR_PREFIX)
-        .and_then(|rest| rest.split_once(':'))
-        .is_some_and(|(code, _)| matches!(code, "2067" | "1555"))
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use std::{collections::BTreeMap, path::Path, time::Duration};
 
-use rusqlite::{CachedStatement, Connection, OpenFlags};
+use rusqlite::{CachedStatement, Connection, OpenFlags, config::DbConfig};
 use sea_orm::{DbErr, ProxyExecResult, ProxyRow, QueryResult, Statement};
 
 use super::{
@@ -35,6 +35,12 @@ pub(super) fn open_connection_with(
     conn.pragma_update(None, "foreign_keys", "ON")?;
     // Enough for every statement the server makes, so none is ever prepared twice.
     conn.set_prepared_statement_cache_capacity(256);
+    // The query planner stability guarantee: plans never depend on bound values. Without
+    // it SQLite marks a statement whose plan *could* depend on a value (a `LIMIT ?`, which
+    // every sea-orm `.one()` has, or, after `ANALYZE`, a value compared to an indexed
+    // column) and prepares it again after every new binding: the statement cache saved
+    // nothing, and every request paid SQLite's parser.
+    conn.set_db_config(DbConfig::SQLITE_DBCONFIG_ENABLE_QPSG, true)?;
     Ok(conn)
 }
 
@@ -108,4 +114,44 @@ pub(super) fn query(
         results.push(ProxyRow::new(values));
     }
     Ok(results)
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use rusqlite::StatementStatus;
+
+    use super::open_connection_with;
+
+    /// A cached statement is prepared once, however often it is bound again: with a
+    /// `LIMIT ?` (every sea-orm `.one()`) SQLite would otherwise prepare it anew after
+    /// each binding.
+    #[test]
+    fn a_cached_statement_is_not_prepared_again_when_bound_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let conn = open_connection_with(
+            &dir.path().join("t.db"),
+            Duration::from_secs(1),
+            rusqlite::OpenFlags::SQLITE_OPEN_CREATE,
+        )
+        .unwrap();
+        conn.execute_batch("CREATE TABLE t (id INTEGER PRIMARY KEY, v TEXT)")
+            .unwrap();
+        for round in 0..5_i64 {
+            let mut stmt = conn
+                .prepare_cached("SELECT v FROM t WHERE id > ? LIMIT ?")
+                .unwrap();
+            stmt.raw_bind_parameter(1, round).unwrap();
+            stmt.raw_bind_parameter(2, 1_i64).unwrap();
+            let mut rows = stmt.raw_query();
+            while rows.next().unwrap().is_some() {}
+            drop(rows);
+            assert_eq!(
+                stmt.get_status(StatementStatus::RePrepare),
+                0,
+                "round {round}"
+            );
+        }
+    }
 }

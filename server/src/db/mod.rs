@@ -18,8 +18,9 @@ use sea_orm::{
     DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
 };
 
-/// How long SQLite waits for a lock held by another process before giving up (in this
-/// process writers take turns before they reach SQLite: see [`sqlite`]).
+/// How long a write waits for its turn, behind this process's other writers (see
+/// [`sqlite`]) or for another process's lock, before it fails as "database is locked".
+/// Writes are short, so this only matters under a burst or behind a very long one.
 const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// How long start-up and `/readyz` wait for the database before calling it unreachable.

@@ -60,9 +60,11 @@ use statements::{execute, execute_unprepared, into_results, open_connection, que
 pub struct PoolOptions {
     /// Connections open at most (reads beside one writer).
     pub max_connections: usize,
-    /// How long to wait for a connection, or for the writer's turn.
+    /// How long to wait for a connection.
     pub acquire_timeout: Duration,
-    /// How long SQLite itself waits for a lock another process holds.
+    /// How long a write waits for its turn: here, behind this process's other writers,
+    /// and in SQLite, for a lock another process holds. As long as sqlx's busy timeout
+    /// was, so a burst of writes behind a long one queues rather than fails.
     pub busy_timeout: Duration,
 }
 
@@ -162,23 +164,20 @@ impl Pool {
         })
     }
 
-    /// The writer's turn (see the module docs). Waiting longer than the acquire timeout
-    /// is an error, as SQLite's own "database is locked" was: a write never hangs.
+    /// The writer's turn (see the module docs). Waiting longer than the busy timeout is
+    /// an error, as SQLite's own "database is locked" was: a write never hangs.
     async fn writer_turn(&self) -> Result<OwnedMutexGuard<()>, DbErr> {
         let writer = &self.0.writer;
         if let Ok(turn) = Arc::clone(writer).try_lock_owned() {
             return Ok(turn);
         }
-        tokio::time::timeout(
-            self.0.options.acquire_timeout,
-            Arc::clone(writer).lock_owned(),
-        )
-        .await
-        .map_err(|_| {
-            DbErr::Exec(RuntimeErr::Internal(
-                "SQLite: database is locked (waited too long for another write)".to_owned(),
-            ))
-        })
+        tokio::time::timeout(self.0.options.busy_timeout, Arc::clone(writer).lock_owned())
+            .await
+            .map_err(|_| {
+                DbErr::Exec(RuntimeErr::Internal(
+                    "SQLite: database is locked (waited too long for another write)".to_owned(),
+                ))
+            })
     }
 }
 

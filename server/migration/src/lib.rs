@@ -15,6 +15,8 @@ mod m20261201_000006_login_failure_slots;
 mod m20261201_000007_create_idempotency_keys;
 mod m20261202_000008_create_password_reset_tokens;
 mod m20261210_000009_create_events;
+mod m20261212_000010_todo_count_slots;
+mod m20261212_000011_create_staged_events;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -32,6 +34,8 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000007_create_idempotency_keys::Migration),
             Box::new(m20261202_000008_create_password_reset_tokens::Migration),
             Box::new(m20261210_000009_create_events::Migration),
+            Box::new(m20261212_000010_todo_count_slots::Migration),
+            Box::new(m20261212_000011_create_staged_events::Migration),
         ]
     }
 }

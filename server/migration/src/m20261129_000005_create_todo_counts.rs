@@ -19,23 +19,7 @@ pub struct Migration;
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager
-            .create_table(
-                Table::create()
-                    .table(TodoCounts::Table)
-                    .col(pk_uuid(TodoCounts::UserId))
-                    .col(big_integer(TodoCounts::ActiveCount).default(0))
-                    .col(big_integer(TodoCounts::CompletedCount).default(0))
-                    .foreign_key(
-                        ForeignKey::create()
-                            .name("fk_todo_counts_user_id")
-                            .from(TodoCounts::Table, TodoCounts::UserId)
-                            .to(Users::Table, Users::Id)
-                            .on_delete(ForeignKeyAction::Cascade),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        manager.create_table(counts_table()).await?;
         let db = manager.get_connection();
         // Every user has a row from the start, so the triggers only ever update.
         db.execute_unprepared(BACKFILL).await?;
@@ -52,12 +36,13 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let db = manager.get_connection();
         let drops: &[&str] = match manager.get_database_backend() {
-            DatabaseBackend::Sqlite => &[
-                "DROP TRIGGER IF EXISTS todo_counts_open",
-                "DROP TRIGGER IF EXISTS todo_counts_on_insert",
-                "DROP TRIGGER IF EXISTS todo_counts_on_delete",
-                "DROP TRIGGER IF EXISTS todo_counts_on_status",
-            ],
+            DatabaseBackend::Sqlite => {
+                for name in SQLITE_TRIGGER_NAMES {
+                    db.execute_unprepared(&format!("DROP TRIGGER IF EXISTS {name}"))
+                        .await?;
+                }
+                &[]
+            }
             _ => &[
                 "DROP TRIGGER IF EXISTS todo_counts_open ON users",
                 "DROP TRIGGER IF EXISTS todo_counts_on_insert ON todos",
@@ -78,6 +63,23 @@ impl MigrationTrait for Migration {
     }
 }
 
+/// The table as this migration makes it: one row per user.
+pub(crate) fn counts_table() -> TableCreateStatement {
+    Table::create()
+        .table(TodoCounts::Table)
+        .col(pk_uuid(TodoCounts::UserId))
+        .col(big_integer(TodoCounts::ActiveCount).default(0))
+        .col(big_integer(TodoCounts::CompletedCount).default(0))
+        .foreign_key(
+            ForeignKey::create()
+                .name("fk_todo_counts_user_id")
+                .from(TodoCounts::Table, TodoCounts::UserId)
+                .to(Users::Table, Users::Id)
+                .on_delete(ForeignKeyAction::Cascade),
+        )
+        .to_owned()
+}
+
 /// The counts of the todos already there, for every user. Plain SQL that both databases
 /// read alike (SQLite's booleans are 0 and 1, which `NOT` and `AND` take as they are).
 const BACKFILL: &str = "\
@@ -87,9 +89,17 @@ SELECT u.id,
        (SELECT COUNT(*) FROM todos t WHERE t.user_id = u.id AND t.completed)
 FROM users u";
 
+/// The names of [`SQLITE_TRIGGERS`], in order.
+pub(crate) const SQLITE_TRIGGER_NAMES: [&str; 4] = [
+    "todo_counts_open",
+    "todo_counts_on_insert",
+    "todo_counts_on_delete",
+    "todo_counts_on_status",
+];
+
 /// One row trigger per kind of change. A status change fires only when the status really
 /// changed, as the row's old and new values say, whatever the statement looked like.
-const SQLITE_TRIGGERS: &[&str] = &[
+pub(crate) const SQLITE_TRIGGERS: &[&str] = &[
     "CREATE TRIGGER todo_counts_open AFTER INSERT ON users BEGIN
         INSERT INTO todo_counts (user_id, active_count, completed_count) VALUES (NEW.id, 0, 0);
     END",

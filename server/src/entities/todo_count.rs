@@ -5,6 +5,10 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub user_id: Uuid,
+    /// One of the user's slots; the user's counts are the sum over them (see the
+    /// migration that made slots).
+    #[sea_orm(primary_key, auto_increment = false)]
+    pub slot: i16,
     pub active_count: i64,
     pub completed_count: i64,
 }

@@ -2,7 +2,8 @@
 //! `LISTEN` connection per instance feeding its [`Hub`].
 //!
 //! The notification carries the whole event, so no instance reads the database per
-//! event: `<user> <id> <kind> <data>` (`-` for no id). The largest event is a todo with
+//! event: `<user> <id> <kind> <data>` (`-` for no id; [`encode`] here, and the same text
+//! built in SQL by `store::sequence`, which notifies the events it gives ids). The largest event is a todo with
 //! a 500-character title of 4-byte characters, about 2 200 bytes, well under the 8 000
 //! bytes a payload may have (a unit test below builds it). PostgreSQL delivers
 //! notifications only when their transaction commits, and in commit order.
@@ -19,7 +20,7 @@ use super::{Event, Hub, Kind};
 use crate::{db::CONNECT_TIMEOUT, error::ApiError};
 
 /// The channel every instance listens on.
-const CHANNEL: &str = "ticked_events";
+pub(super) const CHANNEL: &str = "ticked_events";
 
 /// The longest wait between two attempts to bring a lost listener back.
 const MAX_BACKOFF: Duration = Duration::from_secs(5);
@@ -104,17 +105,6 @@ fn encode(event: &Event) -> String {
     format!("{} {id} {} {}", event.user, event.kind.as_str(), event.data)
 }
 
-/// For a notification sent by the statement that assigns the event's id (see
-/// `store::append`): the channel, and the payload's text before and after the id, so
-/// that `before + id + after` is what [`encode`] makes.
-pub fn payload_around_id(user: Uuid, kind: Kind, data: &str) -> (&'static str, String, String) {
-    (
-        CHANNEL,
-        format!("{user} "),
-        format!(" {} {data}", kind.as_str()),
-    )
-}
-
 fn decode(payload: &str) -> Option<Event> {
     let mut parts = payload.splitn(4, ' ');
     let user = Uuid::parse_str(parts.next()?).ok()?;
@@ -137,7 +127,7 @@ mod tests {
     use app::dto::Todo;
     use uuid::Uuid;
 
-    use super::{Event, Kind, decode, encode, payload_around_id};
+    use super::{Event, Kind, decode, encode};
 
     /// What PostgreSQL accepts as a `NOTIFY` payload, in bytes (less than 8 000).
     const PAYLOAD_LIMIT: usize = 7_999;
@@ -155,18 +145,6 @@ mod tests {
         }
         assert_eq!(decode("not a payload"), None);
         assert_eq!(decode(&format!("{} 1 unknown {{}}", Uuid::new_v4())), None);
-    }
-
-    #[test]
-    fn a_payload_built_around_its_id_is_the_encoded_event() {
-        let event = Event {
-            user: Uuid::new_v4(),
-            id: Some(17),
-            kind: Kind::Todo,
-            data: r#"{"title":"a b"}"#.to_owned(),
-        };
-        let (_, before, after) = payload_around_id(event.user, event.kind, &event.data);
-        assert_eq!(format!("{before}17{after}"), encode(&event));
     }
 
     #[test]

@@ -5,13 +5,15 @@
 //!
 //! 1. A write path opens an [`EventTxn`] instead of a plain transaction, makes its change
 //!    and calls [`EventTxn::publish`], which stores the event in the same transaction
-//!    ([`store`]): it exists if and only if the change does, with an id one above the
-//!    user's previous event.
-//! 2. On commit the event reaches this instance's [`Hub`]. On SQLite (one process) the
-//!    transaction hands it over after the commit. On PostgreSQL it is also sent with
-//!    `pg_notify` inside the transaction, which PostgreSQL delivers on commit, in commit
-//!    order, to the [`listener`] of every instance, and the listener feeds each hub; the
-//!    writer's own instance hears it that way too.
+//!    ([`store`]): it exists if and only if the change does. On SQLite it gets its id,
+//!    one above the user's previous event, there and then. On PostgreSQL it is staged,
+//!    and once the write has committed the [`sequencer`] gives it its id, before the
+//!    write answers.
+//! 2. The event reaches this instance's [`Hub`]. On SQLite (one process) the transaction
+//!    hands it over after the commit. On PostgreSQL the sequencer sends it with
+//!    `pg_notify`, which PostgreSQL delivers on commit, in commit order, to the
+//!    [`listener`] of every instance, and the listener feeds each hub; the writer's own
+//!    instance hears it that way too.
 //! 3. The hub wakes only that user's streams ([`stream`]), which send it on. A stream that
 //!    misses something (a lagging receiver, a listener that reconnected, an id that skips
 //!    one) reads what it missed from the database by id, so every stream sees every event
@@ -19,6 +21,7 @@
 
 pub mod hub;
 pub mod listener;
+pub mod sequencer;
 pub mod store;
 pub mod stream;
 
@@ -30,6 +33,7 @@ use tokio::sync::watch;
 use uuid::Uuid;
 
 pub use hub::Hub;
+use sequencer::Sequencer;
 
 use crate::{
     config::LiveSettings,
@@ -95,6 +99,8 @@ pub struct Event {
 pub struct Events {
     hub: Hub,
     settings: LiveSettings,
+    /// Gives staged events their ids (PostgreSQL); `None` on SQLite.
+    sequencer: Option<Arc<Sequencer>>,
     /// Becomes `true` when the server shuts down: streams end so that the graceful
     /// shutdown, which waits for every response to finish, does not wait forever.
     shutdown: Arc<watch::Sender<bool>>,
@@ -102,7 +108,8 @@ pub struct Events {
 
 impl Events {
     /// Live updates on `db`. On PostgreSQL this starts the instance's listener first, so
-    /// that no stream can open before events from other instances can reach it.
+    /// that no stream can open before events from other instances can reach it, and its
+    /// sequencer.
     ///
     /// # Errors
     /// A message naming `DATABASE_URL` when the listener cannot connect.
@@ -112,12 +119,15 @@ impl Events {
         settings: LiveSettings,
     ) -> Result<Self, String> {
         let hub = Hub::default();
+        let mut sequencer = None;
         if db.get_database_backend() == DbBackend::Postgres {
             listener::start(database_url, hub.clone()).await?;
+            sequencer = Some(Sequencer::start(db.clone(), settings));
         }
         Ok(Self {
             hub,
             settings,
+            sequencer,
             shutdown: Arc::new(watch::channel(false).0),
         })
     }
@@ -131,6 +141,7 @@ impl Events {
             txn: db.begin().await?,
             events: self,
             after_commit: Vec::new(),
+            staged_for: Vec::new(),
         })
     }
 
@@ -165,6 +176,8 @@ pub struct EventTxn<'a> {
     /// What to hand to this instance's hub once committed (SQLite); on PostgreSQL the
     /// listener hears it from the database.
     after_commit: Vec<Event>,
+    /// The users whose staged events to sequence once committed (PostgreSQL).
+    staged_for: Vec<Uuid>,
 }
 
 impl EventTxn<'_> {
@@ -186,9 +199,13 @@ impl EventTxn<'_> {
     ) -> Result<(), ApiError> {
         let data = serde_json::to_string(data)
             .map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))?;
-        let id = store::append(&self.txn, self.events.settings, user, kind, &data).await?;
-        if self.txn.get_database_backend() != DbBackend::Postgres {
-            // On PostgreSQL `append` queued the notification in the same statement.
+        if self.txn.get_database_backend() == DbBackend::Postgres {
+            store::stage(&self.txn, user, kind, &data).await?;
+            if !self.staged_for.contains(&user) {
+                self.staged_for.push(user);
+            }
+        } else {
+            let id = store::append(&self.txn, self.events.settings, user, kind, &data).await?;
             self.after_commit.push(Event {
                 user,
                 id: Some(id),
@@ -223,14 +240,22 @@ impl EventTxn<'_> {
         }
     }
 
-    /// Commits, then wakes this instance's streams (SQLite).
+    /// Commits, then wakes this instance's streams (SQLite) or gives the staged events
+    /// their ids (PostgreSQL).
     ///
     /// # Errors
-    /// [`ApiError::Database`] if the commit fails; nothing is published then.
+    /// [`ApiError::Database`] if the commit fails; nothing is published then. Once the
+    /// commit has succeeded this succeeds: an event the sequencer could not move yet is
+    /// moved later, and the write is saved either way.
     pub async fn commit(self) -> Result<(), ApiError> {
         self.txn.commit().await?;
         for event in self.after_commit {
             self.events.hub.publish(event);
+        }
+        if let Some(sequencer) = &self.events.sequencer {
+            for user in self.staged_for {
+                sequencer.sequence(user).await;
+            }
         }
         Ok(())
     }

@@ -1,10 +1,18 @@
-//! The events table: appending an event in the writer's transaction, reading what a
+//! The events table: giving an event its place in the user's history, reading what a
 //! stream missed, and keeping the history bounded.
 //!
-//! A user's ids are dense (1, 2, 3, …): each comes from bumping the user's row in
-//! `event_cursors` in the writer's transaction, and a transaction that rolls back returns
-//! its id. So a stream that has `n` and receives `n + 2` knows it missed exactly one, and
-//! a history that starts above `n + 1` has lost what `n` needs (see the migration).
+//! A user's ids are dense (1, 2, 3, …) and commit in id order: a stream that has `n` and
+//! receives `n + 2` knows it missed exactly one, and a history that starts above `n + 1`
+//! has lost what `n` needs. Each id comes from bumping the user's `event_cursors` row, and
+//! the two databases do it at different times:
+//!
+//! - SQLite runs one writer at a time: [`append`] bumps it in the writer's transaction,
+//!   and a transaction that rolls back returns its id.
+//! - On PostgreSQL that row's lock would make a user's writers commit one at a time. So a
+//!   writer only [`stage`]s its event, and after its commit [`sequence`] moves the user's
+//!   committed staged events into the history, in one short transaction for however many
+//!   there are (see the migration that made `staged_events`, and
+//!   [`Sequencer`](super::sequencer::Sequencer), which runs it).
 
 use chrono::Duration;
 use sea_orm::{
@@ -18,20 +26,16 @@ use uuid::Uuid;
 use super::{Event, Kind, listener};
 use crate::{
     config::LiveSettings,
-    db,
+    db::{self, Db},
     entities::{event, event_cursor},
     error::ApiError,
 };
 
-/// Appends an event to `user`'s history and returns its id. Call it in the transaction
-/// of the write it reports, after the write: the bump of the user's counter row holds
-/// that row's lock until the commit, which is what commits one user's events in id order.
+/// Appends an event to `user`'s history and returns its id (SQLite). Call it in the
+/// transaction of the write it reports, after the write.
 ///
 /// # Errors
 /// [`ApiError::Database`] if a query fails.
-///
-/// On PostgreSQL the same statement also queues the event's notification for every
-/// instance's listener ([`listener`](super::listener)), delivered on commit.
 pub async fn append(
     db: &impl ConnectionTrait,
     settings: LiveSettings,
@@ -40,32 +44,28 @@ pub async fn append(
     data: &str,
 ) -> Result<i64, ApiError> {
     let now = db::now();
-    let id = if db.get_database_backend() == DbBackend::Postgres {
-        append_and_notify(db, user, kind, data, now).await?
-    } else {
-        let id = next_id(db, user).await?;
-        event::Entity::insert(event::ActiveModel {
-            user_id: Set(user),
-            id: Set(id),
-            kind: Set(kind.as_str().to_owned()),
-            data: Set(data.to_owned()),
-            created_at: Set(now),
-        })
-        .exec_without_returning(db)
-        .await?;
-        id
-    };
-    if id % prune_every(settings.history) == 0 {
+    let id = next_id(db, user).await?;
+    event::Entity::insert(event::ActiveModel {
+        user_id: Set(user),
+        id: Set(id),
+        kind: Set(kind.as_str().to_owned()),
+        data: Set(data.to_owned()),
+        created_at: Set(now),
+    })
+    .exec_without_returning(db)
+    .await?;
+    if prune_due(id - 1, id, settings.history) {
         prune(db, settings, user, id, now).await?;
     }
     Ok(id)
 }
 
-/// How many events go between two prunings of a user's history: a tenth of what is
-/// kept, at most 100. Pruning is one indexed delete of a prefix of the user's events, so
-/// the history holds between `history` and `history + prune_every - 1` events.
-fn prune_every(history: i64) -> i64 {
-    (history / 10).clamp(1, 100)
+/// Whether the ids after `before` up to `latest` reach a pruning point: one every tenth
+/// of the history, at most every 100 events. Pruning is one indexed delete of a prefix of
+/// the user's events, so the history holds between `history` and `history + 99` events.
+fn prune_due(before: i64, latest: i64, history: i64) -> bool {
+    let every = (history / 10).clamp(1, 100);
+    latest / every > before / every
 }
 
 /// `UPDATE … SET last_id = last_id + 1 RETURNING last_id`, as an upsert so that a user's
@@ -94,46 +94,119 @@ async fn next_id(db: &impl ConnectionTrait, user: Uuid) -> Result<i64, ApiError>
     Ok(row.try_get_by_index(0)?)
 }
 
-/// PostgreSQL's [`append`]: the counter bump, the event and its `pg_notify` in one
-/// statement, so one round trip. The bump locks the user's `event_cursors` row until the
-/// commit (that is what keeps ids in commit order), and every round trip made while
-/// holding it is a wait for the user's next write: this makes it the last statement
-/// before the commit, and the only one.
-async fn append_and_notify(
+/// Stages an event for `user` in the writer's transaction (PostgreSQL): no lock beyond
+/// the new row's. It gets its id from [`sequence`], after the commit.
+///
+/// # Errors
+/// [`ApiError::Database`] if the insert fails.
+pub async fn stage(
     db: &impl ConnectionTrait,
     user: Uuid,
     kind: Kind,
     data: &str,
-    now: chrono::DateTime<chrono::Utc>,
-) -> Result<i64, ApiError> {
-    const SQL: &str = "\
-        WITH next AS (\
-            INSERT INTO event_cursors (user_id, last_id) VALUES ($1, 1) \
-            ON CONFLICT (user_id) DO UPDATE SET last_id = event_cursors.last_id + 1 \
-            RETURNING last_id\
+) -> Result<(), ApiError> {
+    db.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "INSERT INTO staged_events (user_id, kind, data, created_at) VALUES ($1, $2, $3, $4)",
+        [
+            user.into(),
+            kind.as_str().into(),
+            data.into(),
+            db::now().into(),
+        ],
+    ))
+    .await?;
+    Ok(())
+}
+
+/// Moves every committed staged event of `user` into the history, with the next ids in
+/// staging order, and notifies each (PostgreSQL). Returns how many it moved.
+///
+/// One transaction, which first takes the user's history lock, a transaction-scoped
+/// advisory lock: sequencers of one user, on any instance, take turns. What a writer
+/// staged and committed before the lock was granted is moved by this run, since each
+/// statement after the lock sees every commit before it; staged events that commit later
+/// are left for the run their writer starts after its commit. A run with nothing to move
+/// writes nothing, so its commit costs no flush.
+///
+/// # Errors
+/// [`ApiError::Database`] if a query fails; nothing moves then.
+pub async fn sequence(db: &Db, settings: LiveSettings, user: Uuid) -> Result<u64, ApiError> {
+    /// The staged rows leave in one statement: numbered after the user's last id, stored,
+    /// the cursor moved to the last of them, and each notified in id order, as
+    /// `listener::encode` writes a payload.
+    const MOVE: &str = "\
+        WITH moved AS (\
+            DELETE FROM staged_events WHERE user_id = $1 \
+            RETURNING seq, kind, data, created_at\
+        ), numbered AS (\
+            SELECT COALESCE((SELECT last_id FROM event_cursors WHERE user_id = $1), 0) \
+                   + row_number() OVER (ORDER BY seq) AS id, kind, data, created_at \
+              FROM moved\
         ), stored AS (\
             INSERT INTO events (user_id, id, kind, data, created_at) \
-            SELECT $1, last_id, $2, $3, $4 FROM next RETURNING id\
+            SELECT $1, id, kind, data, created_at FROM numbered \
+            RETURNING id, kind, data\
+        ), cursor AS (\
+            INSERT INTO event_cursors (user_id, last_id) \
+            SELECT $1, MAX(id) FROM numbered HAVING COUNT(*) > 0 \
+            ON CONFLICT (user_id) DO UPDATE SET last_id = EXCLUDED.last_id\
         ) \
-        SELECT id, pg_notify($5, $6 || id || $7) FROM stored";
-    let (channel, before_id, after_id) = listener::payload_around_id(user, kind, data);
-    let row = db
+        SELECT MIN(id), MAX(id), COUNT(pg_notify($2, $3 || ' ' || id || ' ' || kind || ' ' || data)) \
+          FROM (SELECT id, kind, data FROM stored ORDER BY id) AS sent";
+    let txn = db.begin().await?;
+    txn.execute_raw(Statement::from_sql_and_values(
+        DbBackend::Postgres,
+        "SELECT pg_advisory_xact_lock($1)",
+        [history_lock(user).into()],
+    ))
+    .await?;
+    let row = txn
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            SQL,
+            MOVE,
             [
                 user.into(),
-                kind.as_str().into(),
-                data.into(),
-                now.into(),
-                channel.into(),
-                before_id.into(),
-                after_id.into(),
+                listener::CHANNEL.into(),
+                user.to_string().into(),
             ],
         ))
         .await?
-        .ok_or_else(|| ApiError::Internal("appending an event returned no row".to_owned()))?;
-    Ok(row.try_get_by_index(0)?)
+        .ok_or_else(|| ApiError::Internal("sequencing events returned no row".to_owned()))?;
+    let first: Option<i64> = row.try_get_by_index(0)?;
+    let last: Option<i64> = row.try_get_by_index(1)?;
+    let moved: i64 = row.try_get_by_index(2)?;
+    if let (Some(first), Some(last)) = (first, last)
+        && prune_due(first - 1, last, settings.history)
+    {
+        prune(&txn, settings, user, last, db::now()).await?;
+    }
+    txn.commit().await?;
+    Ok(u64::try_from(moved).unwrap_or(0))
+}
+
+/// The advisory lock key of `user`'s history: the uuid's two halves folded into one
+/// `bigint`. Two users sharing a key only take turns; nothing else takes these locks.
+fn history_lock(user: Uuid) -> i64 {
+    let (high, low) = user.as_u64_pair();
+    (high ^ low).cast_signed()
+}
+
+/// The users with staged events that have committed: whatever a writer could not
+/// sequence (its instance stopped, or the database failed it after the commit).
+///
+/// # Errors
+/// [`ApiError::Database`] if the query fails.
+pub async fn users_with_staged_events(db: &Db) -> Result<Vec<Uuid>, ApiError> {
+    let rows = db
+        .query_all_raw(Statement::from_string(
+            DbBackend::Postgres,
+            "SELECT DISTINCT user_id FROM staged_events",
+        ))
+        .await?;
+    rows.iter()
+        .map(|row| row.try_get_by_index(0).map_err(ApiError::from))
+        .collect()
 }
 
 /// Deletes the events of `user` that are `settings.history` or more behind `latest`, or
@@ -219,14 +292,23 @@ pub async fn missed(
 
 #[cfg(test)]
 mod tests {
-    use super::prune_every;
+    use super::prune_due;
 
     #[test]
     fn the_history_is_pruned_every_tenth_of_its_length_and_at_least_every_100_events() {
-        assert_eq!(prune_every(1_000), 100);
-        assert_eq!(prune_every(100_000), 100);
-        assert_eq!(prune_every(50), 5);
-        assert_eq!(prune_every(5), 1);
-        assert_eq!(prune_every(1), 1);
+        // One event at a time (SQLite): at each multiple of the step.
+        let pruned_at = |history| {
+            (1..=300)
+                .filter(|&id| prune_due(id - 1, id, history))
+                .collect::<Vec<i64>>()
+        };
+        assert_eq!(pruned_at(1_000), [100, 200, 300]);
+        assert_eq!(pruned_at(100_000), [100, 200, 300]);
+        assert_eq!(pruned_at(50)[..3], [5, 10, 15]);
+        assert_eq!(pruned_at(1).len(), 300);
+        // Many at once (PostgreSQL): when the range crosses a multiple.
+        assert!(prune_due(95, 130, 1_000));
+        assert!(prune_due(99, 100, 1_000));
+        assert!(!prune_due(100, 199, 1_000));
     }
 }

@@ -7,6 +7,7 @@
 mod confirmation;
 mod docs;
 mod durability;
+mod event_bursts;
 mod events;
 mod health;
 mod helpers;

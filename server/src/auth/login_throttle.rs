@@ -13,7 +13,10 @@
 //! lock; SQLite runs one writer at a time), so of a burst of simultaneous attempts at most
 //! `max_failures` get as far as bcrypt and the rest are 429 without costing a hash. A wrong
 //! password leaves its slot taken: that row *is* the failure. A right one clears the pair.
-//! A check that could not run (the hashing queue is full) gives its slot back.
+//! A check that could not run (the hashing queue is full) gives its slot back, and so does
+//! one whose caller went away before it answered (a dropped connection, a client timeout):
+//! such an attempt told nobody anything, and a user on a bad network must not lock
+//! themselves out by retrying.
 
 use chrono::{DateTime, Duration, Utc};
 use sea_orm::{
@@ -24,7 +27,13 @@ use uuid::Uuid;
 
 use app::domain::Email;
 
-use crate::{config::LoginThrottle, db, digest, entities::login_failure, error::ApiError};
+use crate::{
+    config::LoginThrottle,
+    db::{self, Db},
+    digest,
+    entities::login_failure,
+    error::ApiError,
+};
 
 /// A slot of the pair as its query reads it: by column name, not as a tuple, because
 /// rows from SQLite (`db::sqlite`) find their columns by name only.
@@ -218,7 +227,7 @@ pub async fn clear(db: &impl ConnectionTrait, attempt: Attempt<'_>) -> Result<()
 /// [`ApiError::RateLimited`] when the pair is locked out, without running `check`; the
 /// error of `check`; or [`ApiError::Database`].
 pub async fn checked<F>(
-    db: &impl ConnectionTrait,
+    db: &Db,
     throttle: LoginThrottle,
     attempt: Attempt<'_>,
     check: F,
@@ -226,8 +235,17 @@ pub async fn checked<F>(
 where
     F: Future<Output = Result<bool, ApiError>>,
 {
-    let reservation = reserve(db, throttle, attempt).await?;
-    match check.await {
+    let mut pending = CheckUnderWay {
+        db: db.clone(),
+        reservation: Some(reserve(db, throttle, attempt).await?),
+    };
+    let outcome = check.await;
+    let Some(reservation) = pending.reservation.take() else {
+        return Err(ApiError::Internal(
+            "a login attempt lost its count".to_owned(),
+        ));
+    };
+    match outcome {
         Ok(true) => {
             clear(db, attempt).await?;
             Ok(true)
@@ -239,6 +257,31 @@ where
             }
             Err(e)
         }
+    }
+}
+
+/// A counted attempt whose check has not answered yet. If the request is dropped meanwhile
+/// (its caller went away), the attempt is given back in the background: a `Drop` cannot
+/// wait for the database.
+struct CheckUnderWay {
+    db: Db,
+    reservation: Option<Reservation>,
+}
+
+impl Drop for CheckUnderWay {
+    fn drop(&mut self) {
+        let Some(reservation) = self.reservation.take() else {
+            return;
+        };
+        let Ok(runtime) = tokio::runtime::Handle::try_current() else {
+            return;
+        };
+        let db = self.db.clone();
+        runtime.spawn(async move {
+            if let Err(error) = reservation.release(&db).await {
+                tracing::error!(%error, "could not give back an abandoned login attempt");
+            }
+        });
     }
 }
 

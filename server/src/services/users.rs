@@ -120,7 +120,7 @@ pub async fn get(db: &impl ConnectionTrait, id: Uuid) -> Result<user::Model, Api
 /// when the password does not match; [`ApiError::Unavailable`] when the hashing queue
 /// is full.
 pub async fn confirm_password(
-    db: &impl ConnectionTrait,
+    db: &Db,
     hasher: &PasswordHasher,
     throttle: LoginThrottle,
     user: &user::Model,

@@ -261,6 +261,30 @@ async fn a_login_refused_with_503_is_not_counted_as_a_failure() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn logins_abandoned_before_their_answer_do_not_lock_the_user_out() {
+    let app = spawn_app_with(&[("BCRYPT_COST", "12"), ("LOGIN_MAX_FAILURES", "3")]).await;
+    let user = TestUser::generate();
+    user.register(&app).await;
+    // Twice the allowed failures, each given up long before its quarter-second bcrypt
+    // could answer: a phone losing its connection mid-login, again and again.
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(30))
+        .build()
+        .unwrap();
+    for _ in 0..6 {
+        let outcome = impatient
+            .post(app.url("/api/v1/login"))
+            .json(&json!({ "email": user.email, "password": user.password }))
+            .send()
+            .await;
+        assert!(outcome.unwrap_err().is_timeout(), "not refused with 429");
+        // The server notices the hang-up and gives the attempt back.
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    user.login(&app).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_burst_limit_holds_across_instances() {
     let deployment = crate::process::Deployment::new(&[
         ("LOGIN_MAX_FAILURES", "3"),

@@ -51,7 +51,9 @@ impl Settings {
 pub struct Request {
     pub method: &'static str,
     pub path: String,
-    pub body: Option<String>,
+    /// The JSON body, or several taken in turn (see [`Request::with_bodies`]); none for
+    /// a request without one.
+    pub bodies: Vec<String>,
     pub token: Option<String>,
 }
 
@@ -60,16 +62,23 @@ impl Request {
         Self {
             method: "GET",
             path: path.into(),
-            body: None,
+            bodies: Vec::new(),
             token: Some(token.to_owned()),
         }
     }
 
     pub fn with_body(method: &'static str, path: impl Into<String>, body: String) -> Self {
+        Self::with_bodies(method, path, vec![body])
+    }
+
+    /// A request whose body is each of `bodies` in turn, one per request: logins as many
+    /// accounts, so that the load measures the password checks and not one account's
+    /// lockout (`API.md`, "Abuse limits": attempts in flight count).
+    pub fn with_bodies(method: &'static str, path: impl Into<String>, bodies: Vec<String>) -> Self {
         Self {
             method,
             path: path.into(),
-            body: Some(body),
+            bodies,
             token: None,
         }
     }
@@ -85,9 +94,21 @@ impl Request {
     /// The wrk script that sends this request and reports in one line.
     fn script(&self) -> String {
         let mut lua = format!("wrk.method = \"{}\"\n", self.method);
-        if let Some(body) = &self.body {
-            // A long bracket needs no escaping inside, whatever the JSON holds.
-            let _ = writeln!(lua, "wrk.body = [==[{body}]==]");
+        // A long bracket needs no escaping inside, whatever the JSON holds.
+        match self.bodies.as_slice() {
+            [] => {}
+            [body] => {
+                let _ = writeln!(lua, "wrk.body = [==[{body}]==]");
+            }
+            bodies => {
+                lua.push_str("bodies = {\n");
+                for body in bodies {
+                    let _ = writeln!(lua, "  [==[{body}]==],");
+                }
+                lua.push_str(TAKE_BODIES_IN_TURN);
+            }
+        }
+        if !self.bodies.is_empty() {
             lua.push_str("wrk.headers[\"Content-Type\"] = \"application/json\"\n");
         }
         if let Some(token) = &self.token {
@@ -97,6 +118,15 @@ impl Request {
         lua
     }
 }
+
+/// Closes the `bodies` table and sends its bodies one after another, round robin.
+const TAKE_BODIES_IN_TURN: &str = r#"}
+taken = 0
+request = function()
+  taken = taken % #bodies + 1
+  return wrk.format(nil, nil, nil, bodies[taken])
+end
+"#;
 
 /// Prints requests, duration (µs), the error counts and the p50/p99 latencies (µs).
 const REPORT_FUNCTION: &str = r#"
@@ -288,5 +318,19 @@ mod tests {
         assert!(script.contains("wrk.method = \"PATCH\""));
         assert!(script.contains(r#"wrk.body = [==[{"title":"a]]b"}]==]"#));
         assert!(script.contains("Bearer aaa.bbb.ccc"));
+    }
+
+    #[test]
+    fn several_bodies_are_sent_in_turn() {
+        let request = Request::with_bodies(
+            "POST",
+            "/api/v1/login",
+            vec![r#"{"n":1}"#.to_owned(), r#"{"n":2}"#.to_owned()],
+        );
+        let script = request.script();
+        assert!(script.contains("bodies = {\n  [==[{\"n\":1}]==],\n  [==[{\"n\":2}]==],\n}"));
+        assert!(script.contains("request = function()"));
+        assert!(!script.contains("wrk.body"));
+        assert!(script.contains("application/json"));
     }
 }

@@ -96,13 +96,15 @@ pub async fn run(
     api.create_todos(&reader, READER_TODOS).await?;
     let writer = api.sign_up("writer").await?;
     let patched = api.create_todos(&writer, 1).await?.remove(0);
-    let signer = api.sign_up("signer").await?;
+    // One account per login connection: logins as many people, as a real storm is, and
+    // not one account's attempts in flight, which its lockout caps.
+    let mut logins = Vec::new();
+    for n in 0..LOGIN_CLIENTS {
+        let signer = api.sign_up(&format!("signer-{n}")).await?;
+        logins.push(json!({ "email": signer.email, "password": signer.password }).to_string());
+    }
     let read_list = Request::get("/api/v1/todos", &reader.access_token);
-    let login = Request::with_body(
-        "POST",
-        "/api/v1/login",
-        json!({ "email": signer.email, "password": signer.password }).to_string(),
-    );
+    let login = Request::with_bodies("POST", "/api/v1/login", logins);
 
     table.measure("1. GET /todos (50 todos)", settings, &read_list)?;
     table.measure(
@@ -237,7 +239,7 @@ pub async fn run_ceiling(settings: &Settings) -> Result<Outcome, BenchError> {
         &Request {
             method: "GET",
             path: "/".to_owned(),
-            body: None,
+            bodies: Vec::new(),
             token: None,
         },
     )

@@ -127,7 +127,7 @@ pub(crate) const SQLITE_TRIGGERS: &[&str] = &[
 /// Statement triggers: each sums the rows its statement inserted, deleted or changed, per
 /// user, and updates each user's counters once. An update that changed no status (a new
 /// title) leaves the counters, and their row lock, alone.
-const POSTGRES_TRIGGERS: &[&str] = &[
+pub(crate) const POSTGRES_TRIGGERS: &[&str] = &[
     "CREATE FUNCTION todo_counts_open() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
         INSERT INTO todo_counts (user_id, active_count, completed_count) VALUES (NEW.id, 0, 0);

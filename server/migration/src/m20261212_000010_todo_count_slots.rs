@@ -18,7 +18,9 @@ use sea_orm_migration::{prelude::*, schema::*, sea_orm::DatabaseBackend};
 
 use crate::{
     m20261126_000001_create_users::Users,
-    m20261129_000005_create_todo_counts::{SQLITE_TRIGGER_NAMES, SQLITE_TRIGGERS, counts_table},
+    m20261129_000005_create_todo_counts::{
+        POSTGRES_TRIGGERS, SQLITE_TRIGGER_NAMES, SQLITE_TRIGGERS, counts_table,
+    },
 };
 
 /// How many slots a user's counts are spread over on PostgreSQL. A pool of 16 connections
@@ -67,6 +69,16 @@ impl MigrationTrait for Migration {
                 for statement in POSTGRES_DOWN {
                     db.execute_unprepared(statement).await?;
                 }
+                // The trigger functions as the migration that made the table wrote them.
+                for function in POSTGRES_TRIGGERS.iter().filter(|statement| {
+                    statement.starts_with("CREATE FUNCTION") && !statement.contains("_open()")
+                }) {
+                    let replacing =
+                        function.replacen("CREATE FUNCTION", "CREATE OR REPLACE FUNCTION", 1);
+                    db.execute_unprepared(&replacing).await?;
+                }
+                db.execute_unprepared("DROP FUNCTION todo_counts_slot()")
+                    .await?;
                 Ok(())
             }
         }
@@ -172,7 +184,7 @@ const POSTGRES_UP: &[&str] = &[
     END $$",
 ];
 
-/// Every user's slots summed into one row, and the trigger functions of before.
+/// Every user's slots summed into one row (the functions of before follow, in `down`).
 const POSTGRES_DOWN: &[&str] = &[
     "CREATE TEMPORARY TABLE todo_counts_summed AS
         SELECT user_id, SUM(active_count)::bigint AS active_count,
@@ -184,45 +196,6 @@ const POSTGRES_DOWN: &[&str] = &[
     "ALTER TABLE todo_counts ADD CONSTRAINT todo_counts_pkey PRIMARY KEY (user_id)",
     "INSERT INTO todo_counts SELECT user_id, active_count, completed_count FROM todo_counts_summed",
     "DROP TABLE todo_counts_summed",
-    "CREATE OR REPLACE FUNCTION todo_counts_add_new() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE todo_counts AS c
-           SET active_count = c.active_count + d.active,
-               completed_count = c.completed_count + d.completed
-          FROM (SELECT user_id,
-                       COUNT(*) FILTER (WHERE NOT completed) AS active,
-                       COUNT(*) FILTER (WHERE completed) AS completed
-                  FROM new_rows GROUP BY user_id) AS d
-         WHERE c.user_id = d.user_id;
-        RETURN NULL;
-    END $$",
-    "CREATE OR REPLACE FUNCTION todo_counts_remove_old() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE todo_counts AS c
-           SET active_count = c.active_count - d.active,
-               completed_count = c.completed_count - d.completed
-          FROM (SELECT user_id,
-                       COUNT(*) FILTER (WHERE NOT completed) AS active,
-                       COUNT(*) FILTER (WHERE completed) AS completed
-                  FROM old_rows GROUP BY user_id) AS d
-         WHERE c.user_id = d.user_id;
-        RETURN NULL;
-    END $$",
-    "CREATE OR REPLACE FUNCTION todo_counts_move() RETURNS trigger LANGUAGE plpgsql AS $$
-    BEGIN
-        UPDATE todo_counts AS c
-           SET active_count = c.active_count + d.active,
-               completed_count = c.completed_count + d.completed
-          FROM (SELECT n.user_id,
-                       SUM(CASE WHEN n.completed THEN -1 ELSE 1 END) AS active,
-                       SUM(CASE WHEN n.completed THEN 1 ELSE -1 END) AS completed
-                  FROM new_rows n JOIN old_rows o ON o.id = n.id
-                 WHERE n.completed <> o.completed
-                 GROUP BY n.user_id) AS d
-         WHERE c.user_id = d.user_id;
-        RETURN NULL;
-    END $$",
-    "DROP FUNCTION todo_counts_slot()",
 ];
 
 #[derive(DeriveIden)]

@@ -240,11 +240,8 @@ where
         reservation: Some(reserve(db, throttle, attempt).await?),
     };
     let outcome = check.await;
-    let Some(reservation) = pending.reservation.take() else {
-        return Err(ApiError::Internal(
-            "a login attempt lost its count".to_owned(),
-        ));
-    };
+    // Answered: from here on the attempt counts as its outcome says.
+    let reservation = pending.reservation.take();
     match outcome {
         Ok(true) => {
             clear(db, attempt).await?;
@@ -252,7 +249,9 @@ where
         }
         Ok(false) => Ok(false),
         Err(e) => {
-            if let Err(release) = reservation.release(db).await {
+            if let Some(reservation) = reservation
+                && let Err(release) = reservation.release(db).await
+            {
                 tracing::error!(error = %release, "could not give back a login attempt");
             }
             Err(e)

@@ -10,7 +10,7 @@ use reqwest::Method;
 use serde_json::{Value, json};
 
 use crate::{
-    helpers::{TestApp, TestUser, send, spawn_app},
+    helpers::{TestApp, TestUser, on_postgres, send, spawn_app},
     process::Deployment,
     sse::{SECOND, Stream},
 };
@@ -103,11 +103,6 @@ async fn a_burst_of_one_users_writes_gives_every_event_once_in_id_order_and_exac
     let mut replay = Stream::open(&app, token, Some("0")).await;
     let replayed = dense_events(&mut replay, 0, BURST + 2 * BURST / 3).await;
     assert_eq!(&replayed[BURST..], &changes[..]);
-}
-
-/// Whether the tests run on PostgreSQL, where several instances share one history.
-fn on_postgres() -> bool {
-    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
 }
 
 #[tokio::test]

@@ -9,7 +9,8 @@ use serde_json::{Value, json};
 
 use crate::{
     helpers::{
-        ACCESS_SECRET, TestApp, TestUser, Tokens, assert_error, send, spawn_app, spawn_app_with,
+        ACCESS_SECRET, TestApp, TestUser, Tokens, assert_error, on_postgres, send, spawn_app,
+        spawn_app_with,
     },
     mail_sink::MailSink,
     process::Deployment,
@@ -520,13 +521,6 @@ async fn refresh_token_reuse_ends_the_sessions_stream_within_a_second() {
         .this_stream
         .assert_quiet(Duration::from_millis(300))
         .await;
-}
-
-/// Whether the tests run on PostgreSQL. Several processes on one SQLite file share no
-/// events (the contract: on SQLite, one process), so the cross-instance tests are for
-/// PostgreSQL only.
-fn on_postgres() -> bool {
-    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
 }
 
 #[tokio::test]

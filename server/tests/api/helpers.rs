@@ -204,6 +204,13 @@ pub async fn spawn_app_with(overrides: &[(&str, &str)]) -> TestApp {
     }
 }
 
+/// Whether the tests run on PostgreSQL (`TEST_DATABASE_URL` set). Several processes on
+/// one SQLite file share no live updates (the contract: on SQLite, one process), so the
+/// cross-instance tests are for PostgreSQL only.
+pub fn on_postgres() -> bool {
+    std::env::var("TEST_DATABASE_URL").is_ok_and(|url| !url.is_empty())
+}
+
 /// A database of the test's own: a fresh PostgreSQL database when `TEST_DATABASE_URL` is
 /// set, else a SQLite file in `dir`.
 pub async fn test_database(dir: &std::path::Path) -> String {

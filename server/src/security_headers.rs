@@ -92,7 +92,13 @@ pub async fn security_headers(
     }
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    set_common(headers);
+    set_nosniff(headers);
+    if is_bundle_file(headers) {
+        // Never a document: the document headers (with a nonce no page will use) would
+        // only add their bytes to each of the bundle's files.
+        return response;
+    }
+    set_document_policies(headers);
     if is_api {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
         headers.insert(
@@ -113,11 +119,28 @@ pub async fn security_headers(
     response
 }
 
-fn set_common(headers: &mut HeaderMap) {
+/// Whether a response is a WASM module, a script or a style sheet, which a browser
+/// never renders as a document: the CSP, referrer and opener policies of the document
+/// that loads it are the ones that apply (API.md: "Every HTML response carries a CSP").
+fn is_bundle_file(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|content_type| {
+            ["application/wasm", "text/javascript", "text/css"]
+                .iter()
+                .any(|kind| content_type.starts_with(kind))
+        })
+}
+
+fn set_nosniff(headers: &mut HeaderMap) {
     headers.insert(
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
+}
+
+fn set_document_policies(headers: &mut HeaderMap) {
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

@@ -124,6 +124,15 @@ async fn the_bundle_is_sent_precompressed_and_unhashed_names_are_revalidated() {
         );
         assert_eq!(headers["content-type"], "application/wasm", "{accept}");
         assert_eq!(headers["cache-control"], "no-cache", "{accept}");
+        // Not a document: nosniff, and none of the document policies' bytes.
+        assert_eq!(headers["x-content-type-options"], "nosniff", "{accept}");
+        for policy in [
+            "content-security-policy",
+            "referrer-policy",
+            "cross-origin-opener-policy",
+        ] {
+            assert!(headers.get(policy).is_none(), "{policy} for {accept}");
+        }
         assert_eq!(headers["vary"], "accept-encoding", "{accept}");
         assert_eq!(response.text().await.expect("body"), body, "{accept}");
     }

@@ -21,7 +21,8 @@ port=3917
 work=$(mktemp -d)
 # PERF_DATA=FILE keeps the recording for `perf report -i FILE`.
 perf_data=${PERF_DATA:-$work/perf.data}
-trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
+server= # set once the server starts; the trap may run before that
+trap '[[ -n "$server" ]] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
 for tool in wrk perf curl python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is needed" >&2; exit 1; }

@@ -17,6 +17,7 @@ mod m20261202_000008_create_password_reset_tokens;
 mod m20261210_000009_create_events;
 mod m20261212_000010_todo_count_slots;
 mod m20261212_000011_create_staged_events;
+mod m20261213_000012_sequence_events_function;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -36,6 +37,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261210_000009_create_events::Migration),
             Box::new(m20261212_000010_todo_count_slots::Migration),
             Box::new(m20261212_000011_create_staged_events::Migration),
+            Box::new(m20261213_000012_sequence_events_function::Migration),
         ]
     }
 }

@@ -132,43 +132,17 @@ pub async fn stage(
 /// # Errors
 /// [`ApiError::Database`] if a query fails; nothing moves then.
 pub async fn sequence(db: &Db, settings: LiveSettings, user: Uuid) -> Result<u64, ApiError> {
-    /// The staged rows leave in one statement: numbered after the user's last id, stored,
-    /// the cursor moved to the last of them, and each notified in id order, as
-    /// `listener::encode` writes a payload.
-    const MOVE: &str = "\
-        WITH moved AS (\
-            DELETE FROM staged_events WHERE user_id = $1 \
-            RETURNING seq, kind, data, created_at\
-        ), numbered AS (\
-            SELECT COALESCE((SELECT last_id FROM event_cursors WHERE user_id = $1), 0) \
-                   + row_number() OVER (ORDER BY seq) AS id, kind, data, created_at \
-              FROM moved\
-        ), stored AS (\
-            INSERT INTO events (user_id, id, kind, data, created_at) \
-            SELECT $1, id, kind, data, created_at FROM numbered \
-            RETURNING id, kind, data\
-        ), cursor AS (\
-            INSERT INTO event_cursors (user_id, last_id) \
-            SELECT $1, MAX(id) FROM numbered HAVING COUNT(*) > 0 \
-            ON CONFLICT (user_id) DO UPDATE SET last_id = EXCLUDED.last_id\
-        ) \
-        SELECT MIN(id), MAX(id), COUNT(pg_notify($2, $3 || ' ' || id || ' ' || kind || ' ' || data)) \
-          FROM (SELECT id, kind, data FROM stored ORDER BY id) AS sent";
-    let txn = db.begin().await?;
-    txn.execute_raw(Statement::from_sql_and_values(
-        DbBackend::Postgres,
-        "SELECT pg_advisory_xact_lock($1)",
-        [history_lock(user).into()],
-    ))
-    .await?;
-    let row = txn
+    // One round trip: the history lock, the move and the notifications are migration
+    // 12's function, in a transaction of its own (why a function: its doc comment).
+    let row = db
         .query_one_raw(Statement::from_sql_and_values(
             DbBackend::Postgres,
-            MOVE,
+            "SELECT first_sequenced, last_sequenced, sequenced \
+               FROM sequence_staged_events($1, $2, $3)",
             [
                 user.into(),
+                history_lock(user).into(),
                 listener::CHANNEL.into(),
-                user.to_string().into(),
             ],
         ))
         .await?
@@ -176,12 +150,12 @@ pub async fn sequence(db: &Db, settings: LiveSettings, user: Uuid) -> Result<u64
     let first: Option<i64> = row.try_get_by_index(0)?;
     let last: Option<i64> = row.try_get_by_index(1)?;
     let moved: i64 = row.try_get_by_index(2)?;
+    // Pruning needs no lock: it only deletes ids far below the ones runs still write.
     if let (Some(first), Some(last)) = (first, last)
         && prune_due(first - 1, last, settings.history)
     {
-        prune(&txn, settings, user, last, db::now()).await?;
+        prune(db, settings, user, last, db::now()).await?;
     }
-    txn.commit().await?;
     Ok(u64::try_from(moved).unwrap_or(0))
 }
 

@@ -93,9 +93,10 @@ pub async fn security_headers(
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
     set_nosniff(headers);
-    if is_bundle_file(headers) {
+    if !is_api && is_bundle_file(headers) {
         // Never a document: the document headers (with a nonce no page will use) would
-        // only add their bytes to each of the bundle's files.
+        // only add their bytes to each of the bundle's files. (The docs page's scripts
+        // are API responses, and keep the API's headers.)
         return response;
     }
     set_document_policies(headers);

@@ -50,6 +50,17 @@ async fn the_docs_page_is_html_whose_files_are_all_served_here() {
             other => panic!("unexpected file type {other:?}"),
         };
         assert!(content_type.contains(expected), "{file}: {content_type}");
+        // API responses, like the page: never stored, and under the docs' policy.
+        assert_eq!(response.headers()["cache-control"], "no-store", "{file}");
+        assert_eq!(
+            response.headers()["x-content-type-options"],
+            "nosniff",
+            "{file}"
+        );
+        assert!(
+            response.headers().contains_key("content-security-policy"),
+            "{file}"
+        );
         assert!(!response.bytes().await.unwrap().is_empty(), "{file}");
     }
 }

@@ -27,7 +27,7 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DbBackend};
+use sea_orm::{ConnectionTrait, DbBackend, sea_query::InsertStatement};
 use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -145,6 +145,35 @@ impl Events {
         })
     }
 
+    /// Runs `write`, one `INSERT`, and publishes an event of `kind` for `user` with `data`
+    /// as its JSON: both or neither. The same as [`Events::begin`], the write,
+    /// [`EventTxn::publish`] and [`EventTxn::commit`], in fewer round trips: on PostgreSQL
+    /// the event is staged by the write's own statement ([`store::stage_with`]), which
+    /// commits on its own, so a POST is the session check, this statement and the
+    /// sequencing run (BENCHMARKS.md, issue #12, step 7).
+    ///
+    /// # Errors
+    /// [`ApiError::Database`] if the write fails; nothing is stored or published then.
+    pub async fn insert_and_publish(
+        &self,
+        db: &Db,
+        mut write: InsertStatement,
+        user: Uuid,
+        kind: Kind,
+        data: &impl Serialize,
+    ) -> Result<(), ApiError> {
+        let Some(sequencer) = &self.sequencer else {
+            let mut txn = self.begin(db).await?;
+            txn.conn().execute(&write).await?;
+            txn.publish(user, kind, data).await?;
+            return txn.commit().await;
+        };
+        store::stage_with(&mut write, user, kind, &to_json(data)?);
+        db.execute(&write).await?;
+        sequencer.sequence(user).await;
+        Ok(())
+    }
+
     /// The hub that streams subscribe to.
     #[must_use]
     pub fn hub(&self) -> &Hub {
@@ -197,8 +226,7 @@ impl EventTxn<'_> {
         kind: Kind,
         data: &impl Serialize,
     ) -> Result<(), ApiError> {
-        let data = serde_json::to_string(data)
-            .map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))?;
+        let data = to_json(data)?;
         if self.txn.get_database_backend() == DbBackend::Postgres {
             store::stage(&self.txn, user, kind, &data).await?;
             if !self.staged_for.contains(&user) {
@@ -259,6 +287,12 @@ impl EventTxn<'_> {
         }
         Ok(())
     }
+}
+
+/// An event's `data:` JSON.
+fn to_json(data: &impl Serialize) -> Result<String, ApiError> {
+    serde_json::to_string(data)
+        .map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))
 }
 
 #[cfg(test)]

@@ -19,7 +19,10 @@ use sea_orm::{
     ActiveValue::Set,
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     Statement,
-    sea_query::{Expr, ExprTrait, OnConflict, Query},
+    sea_query::{
+        Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict, Query,
+        WithClause,
+    },
 };
 use uuid::Uuid;
 
@@ -117,6 +120,34 @@ pub async fn stage(
     ))
     .await?;
     Ok(())
+}
+
+/// Makes `write` stage an event for `user` too (PostgreSQL): the event's insert becomes a
+/// common table expression of the write's own statement, so that one statement, committed
+/// on its own, does what `BEGIN`, the write, [`stage`] and `COMMIT` do in four round trips.
+/// PostgreSQL runs a data-modifying `WITH` exactly once whether or not the statement reads
+/// it, and the statement is atomic: the event exists if and only if the write does.
+pub fn stage_with(write: &mut InsertStatement, user: Uuid, kind: Kind, data: &str) {
+    let mut insert = Query::insert();
+    insert
+        .into_table(Alias::new("staged_events"))
+        .columns([
+            Alias::new("user_id"),
+            Alias::new("kind"),
+            Alias::new("data"),
+            Alias::new("created_at"),
+        ])
+        .values_panic([
+            user.into(),
+            kind.as_str().into(),
+            data.into(),
+            db::now().into(),
+        ]);
+    let staged = CommonTableExpression::new()
+        .query(insert)
+        .table_name(Alias::new("staged"))
+        .to_owned();
+    write.with_cte(WithClause::new().cte(staged).to_owned());
 }
 
 /// Moves every committed staged event of `user` into the history, with the next ids in
@@ -266,7 +297,32 @@ pub async fn missed(
 
 #[cfg(test)]
 mod tests {
-    use super::prune_due;
+    use sea_orm::{
+        DbBackend,
+        sea_query::{Alias, Query},
+    };
+    use uuid::Uuid;
+
+    use super::{Kind, prune_due, stage_with};
+
+    #[test]
+    fn a_write_that_stages_its_event_is_one_statement_with_the_stage_before_it() {
+        let mut write = Query::insert();
+        write
+            .into_table(Alias::new("todos"))
+            .columns([Alias::new("title")])
+            .values_panic(["milk".into()]);
+        stage_with(&mut write, Uuid::nil(), Kind::Todo, "{}");
+        let statement = DbBackend::Postgres.build(&write);
+        assert!(
+            statement.sql.starts_with(
+                r#"WITH "staged" AS (INSERT INTO "staged_events" ("user_id", "kind", "data", "created_at") VALUES ($1, $2, $3, $4)) INSERT INTO "todos" ("title") VALUES ($5)"#
+            ),
+            "{}",
+            statement.sql
+        );
+        assert_eq!(statement.values.map(|values| values.0.len()), Some(5));
+    }
 
     #[test]
     fn the_history_is_pruned_every_tenth_of_its_length_and_at_least_every_100_events() {

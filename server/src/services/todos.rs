@@ -9,7 +9,7 @@
 
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    sea_query::Expr,
+    QueryTrait, sea_query::Expr,
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -114,9 +114,12 @@ pub async fn create(
     title: TodoTitle,
     completed: bool,
 ) -> Result<dto::Todo, ApiError> {
-    let mut txn = events.begin(db).await?;
-    let todo = insert(&mut txn, draft(user, title, completed)).await?;
-    txn.commit().await?;
+    let model = draft(user, title, completed);
+    let write = todo::Entity::insert(todo::ActiveModel::from(model.clone())).into_query();
+    let todo = dto::Todo::from(model);
+    events
+        .insert_and_publish(db, write, user, Kind::Todo, &todo)
+        .await?;
     Ok(todo)
 }
 

@@ -18,6 +18,7 @@ mod m20261210_000009_create_events;
 mod m20261212_000010_todo_count_slots;
 mod m20261212_000011_create_staged_events;
 mod m20261213_000012_sequence_events_function;
+mod m20261214_000013_todo_json_function;
 
 /// Every migration, oldest first.
 pub struct Migrator;
@@ -38,6 +39,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261212_000010_todo_count_slots::Migration),
             Box::new(m20261212_000011_create_staged_events::Migration),
             Box::new(m20261213_000012_sequence_events_function::Migration),
+            Box::new(m20261214_000013_todo_json_function::Migration),
         ]
     }
 }

@@ -8,7 +8,9 @@
 //!    ([`store`]): it exists if and only if the change does. On SQLite it gets its id,
 //!    one above the user's previous event, there and then. On PostgreSQL it is staged,
 //!    and once the write has committed the [`sequencer`] gives it its id, before the
-//!    write answers.
+//!    write answers. A write that is one statement (a create, a PATCH, a delete) stages
+//!    its event in that statement instead, without a transaction around it
+//!    ([`Events::insert_and_publish`], [`Events::write_and_publish_each`]).
 //! 2. The event reaches this instance's [`Hub`]. On SQLite (one process) the transaction
 //!    hands it over after the commit. On PostgreSQL the sequencer sends it with
 //!    `pg_notify`, which PostgreSQL delivers on commit, in commit order, to the
@@ -27,7 +29,10 @@ pub mod stream;
 
 use std::sync::Arc;
 
-use sea_orm::{ConnectionTrait, DbBackend, sea_query::InsertStatement};
+use sea_orm::{
+    ConnectionTrait, DbBackend, QueryResult,
+    sea_query::{Expr, InsertStatement, SubQueryStatement},
+};
 use serde::Serialize;
 use tokio::sync::watch;
 use uuid::Uuid;
@@ -172,6 +177,45 @@ impl Events {
         db.execute(&write).await?;
         sequencer.sequence(user).await;
         Ok(())
+    }
+
+    /// Whether writes can stage their events in their own statement, through
+    /// [`Events::write_and_publish_each`] (PostgreSQL). On SQLite a write that needs its
+    /// rows back to make its event publishes through [`Events::begin`].
+    #[must_use]
+    pub fn stages_in_statement(&self) -> bool {
+        self.sequencer.is_some()
+    }
+
+    /// Runs `write`, an `UPDATE` or `DELETE … RETURNING *`, and publishes an event of
+    /// `kind` for `user` for every row it writes, with `data` computed by SQL from the
+    /// row; returns the written rows. One statement ([`store::stage_per_row`]), then the
+    /// sequencing run: a PATCH is three round trips instead of six, and holds its row's
+    /// lock for one of them (BENCHMARKS.md, issue #12, step 7).
+    ///
+    /// # Errors
+    /// [`ApiError::Database`] if the write fails; nothing is stored or published then.
+    /// [`ApiError::Internal`] on SQLite (see [`Events::stages_in_statement`]).
+    pub async fn write_and_publish_each(
+        &self,
+        db: &Db,
+        write: impl Into<SubQueryStatement>,
+        user: Uuid,
+        kind: Kind,
+        data: Expr,
+    ) -> Result<Vec<QueryResult>, ApiError> {
+        let Some(sequencer) = &self.sequencer else {
+            return Err(ApiError::Internal(
+                "statement-level staging is PostgreSQL's".to_owned(),
+            ));
+        };
+        let rows = db
+            .query_all(&store::stage_per_row(write, user, kind, data))
+            .await?;
+        if !rows.is_empty() {
+            sequencer.sequence(user).await;
+        }
+        Ok(rows)
     }
 
     /// The hub that streams subscribe to.

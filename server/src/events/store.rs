@@ -20,8 +20,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     Statement,
     sea_query::{
-        Alias, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict, Query,
-        WithClause,
+        Alias, Asterisk, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict,
+        Query, SubQueryStatement, WithClause, WithQuery,
     },
 };
 use uuid::Uuid;
@@ -148,6 +148,59 @@ pub fn stage_with(write: &mut InsertStatement, user: Uuid, kind: Kind, data: &st
         .table_name(Alias::new("staged"))
         .to_owned();
     write.with_cte(WithClause::new().cte(staged).to_owned());
+}
+
+/// The name [`stage_per_row`] gives its write's rows.
+const WRITTEN: &str = "written";
+
+/// `write`, an `UPDATE` or a `DELETE` with `RETURNING *` (PostgreSQL), as one statement
+/// that also stages an event of `kind` for `user` for every row it writes, its `data`
+/// computed by SQL from that row's columns, and returns the written rows. Like
+/// [`stage_with`], the statement is atomic and commits on its own; and the events come
+/// from the rows the write really wrote: a write that found no row (a 404, or a
+/// concurrent delete that got there first) stages nothing.
+///
+/// Committed on its own, the write also holds its row's lock for one statement instead of
+/// for the `BEGIN` … `COMMIT` of four round trips, which is what concurrent writes of one
+/// row wait for.
+pub fn stage_per_row(
+    write: impl Into<SubQueryStatement>,
+    user: Uuid,
+    kind: Kind,
+    data: Expr,
+) -> WithQuery {
+    let mut per_row = Query::select();
+    per_row
+        .expr(Expr::val(user))
+        .expr(Expr::val(kind.as_str()))
+        .expr(data)
+        .expr(Expr::val(db::now()))
+        .from(Alias::new(WRITTEN));
+    let mut staging = Query::insert();
+    staging
+        .into_table(Alias::new("staged_events"))
+        .columns([
+            Alias::new("user_id"),
+            Alias::new("kind"),
+            Alias::new("data"),
+            Alias::new("created_at"),
+        ])
+        .select_from(per_row)
+        .expect("four columns and four values");
+    let written = CommonTableExpression::new()
+        .query(write)
+        .table_name(Alias::new(WRITTEN))
+        .to_owned();
+    let staged = CommonTableExpression::new()
+        .query(staging)
+        .table_name(Alias::new("staged"))
+        .to_owned();
+    WithClause::new().cte(written).cte(staged).to_owned().query(
+        Query::select()
+            .column(Asterisk)
+            .from(Alias::new(WRITTEN))
+            .to_owned(),
+    )
 }
 
 /// Moves every committed staged event of `user` into the history, with the next ids in
@@ -299,11 +352,11 @@ pub async fn missed(
 mod tests {
     use sea_orm::{
         DbBackend,
-        sea_query::{Alias, Query},
+        sea_query::{Alias, Expr, ExprTrait, Query},
     };
     use uuid::Uuid;
 
-    use super::{Kind, prune_due, stage_with};
+    use super::{Kind, prune_due, stage_per_row, stage_with};
 
     #[test]
     fn a_write_that_stages_its_event_is_one_statement_with_the_stage_before_it() {
@@ -322,6 +375,22 @@ mod tests {
             statement.sql
         );
         assert_eq!(statement.values.map(|values| values.0.len()), Some(5));
+    }
+
+    #[test]
+    fn a_write_that_stages_an_event_per_row_is_one_statement_that_returns_the_rows() {
+        let write = Query::delete()
+            .from_table(Alias::new("todos"))
+            .and_where(Expr::col(Alias::new("id")).eq(1))
+            .returning_all()
+            .to_owned();
+        let data = Expr::col(Alias::new("title"));
+        let statement =
+            DbBackend::Postgres.build(&stage_per_row(write, Uuid::nil(), Kind::Todo, data));
+        assert_eq!(
+            statement.sql,
+            r#"WITH "written" AS (DELETE FROM "todos" WHERE "id" = $1 RETURNING *) , "staged" AS (INSERT INTO "staged_events" ("user_id", "kind", "data", "created_at") SELECT $2, $3, "title", $4 FROM "written") SELECT * FROM "written""#
+        );
     }
 
     #[test]

@@ -2,14 +2,16 @@
 //! a todo that does not exist. The owner's counts follow every write by themselves: the
 //! database's triggers keep `todo_counts` (see the migration that made it).
 //!
-//! Every write publishes its live-update event in its own transaction ([`Events`]): a
+//! Every write publishes its live-update event with itself, both or neither ([`Events`]:
+//! in the write's transaction, or on PostgreSQL in the write's own statement): a
 //! `todo` with the todo as this API answers it, a `todo_deleted`, or for the bulk
 //! changes a `todos` with the new counts — only when something changed, since a toggle
 //! or clear that changes nothing has nothing to tell other devices.
 
 use sea_orm::{
-    ColumnTrait, Condition, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
-    QueryTrait, sea_query::Expr,
+    ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
+    QuerySelect, QueryTrait,
+    sea_query::{Alias, Expr, Func},
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -188,20 +190,39 @@ pub async fn update(
         // Nothing changes, so nothing is published.
         return get(db, user, id).await;
     }
+    let mut update = todo::Entity::update_many()
+        .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
+        .filter(todo::Column::Id.eq(id))
+        .filter(todo::Column::UserId.eq(user));
+    if let Some(title) = changes.title {
+        update = update.col_expr(todo::Column::Title, Expr::value(title.into_inner()));
+    }
+    if let Some(completed) = changes.completed {
+        update = update.col_expr(todo::Column::Completed, Expr::value(completed));
+    }
+    if events.stages_in_statement() {
+        // PostgreSQL: the update stages its own event, whose JSON PostgreSQL makes from
+        // the updated row (migration 13's `todo_json`, the same text as `dto::Todo`'s).
+        let columns = [
+            todo::Column::Id,
+            todo::Column::Title,
+            todo::Column::Completed,
+            todo::Column::CreatedAt,
+            todo::Column::UpdatedAt,
+        ];
+        let data = Func::cust(Alias::new("todo_json")).args(columns.map(Expr::col));
+        let write = update.into_query().returning_all().to_owned();
+        let row = events
+            .write_and_publish_each(db, write, user, Kind::Todo, data.into())
+            .await?
+            .pop()
+            .ok_or(ApiError::NotFound)?;
+        return Ok(todo::Model::from_query_result(&row, "")?.into());
+    }
     let mut txn = events.begin(db).await?;
     let todo = {
-        let mut update = todo::Entity::update_many()
-            .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
-            .filter(todo::Column::Id.eq(id))
-            .filter(todo::Column::UserId.eq(user));
-        if let Some(title) = changes.title {
-            update = update.col_expr(todo::Column::Title, Expr::value(title.into_inner()));
-        }
-        if let Some(completed) = changes.completed {
-            update = update.col_expr(todo::Column::Completed, Expr::value(completed));
-        }
         if txn.conn().support_returning() {
-            // PostgreSQL: the changed row comes back with the update, no second round trip.
+            // The changed row comes back with the update, no second round trip.
             update
                 .exec_with_returning(txn.conn())
                 .await?
@@ -226,18 +247,33 @@ pub async fn update(
 /// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db, events))]
 pub async fn delete(db: &Db, events: &Events, user: Uuid, id: Uuid) -> Result<(), ApiError> {
-    let mut txn = events.begin(db).await?;
-    let deleted = todo::Entity::delete_many()
+    let delete = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
-        .filter(todo::Column::UserId.eq(user))
-        .exec(txn.conn())
-        .await?
-        .rows_affected;
-    if deleted == 0 {
+        .filter(todo::Column::UserId.eq(user));
+    let data = serde_json::json!({ "id": id });
+    if events.stages_in_statement() {
+        // PostgreSQL: the delete stages its own event, one statement.
+        let write = delete.into_query().returning_all().to_owned();
+        let deleted = events
+            .write_and_publish_each(
+                db,
+                write,
+                user,
+                Kind::TodoDeleted,
+                Expr::val(data.to_string()),
+            )
+            .await?;
+        return if deleted.is_empty() {
+            Err(ApiError::NotFound)
+        } else {
+            Ok(())
+        };
+    }
+    let mut txn = events.begin(db).await?;
+    if delete.exec(txn.conn()).await?.rows_affected == 0 {
         return Err(ApiError::NotFound);
     }
-    txn.publish(user, Kind::TodoDeleted, &serde_json::json!({ "id": id }))
-        .await?;
+    txn.publish(user, Kind::TodoDeleted, &data).await?;
     txn.commit().await
 }
 

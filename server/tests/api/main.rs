@@ -28,6 +28,7 @@ mod session_enders;
 mod sessions;
 mod sse;
 mod startup;
+mod todo_json;
 mod todos;
 mod tokens;
 mod users;

@@ -13,9 +13,9 @@ use crate::helpers::test_database;
 /// The migrations before `todo_counts` existed.
 const BEFORE_TODO_COUNTS: u32 = 4;
 
-/// The migrations from `todo_counts` getting slots on: the slots, the staged events and
-/// their sequencing function, undone last to first.
-const SINCE_SLOTS: u32 = 3;
+/// The migrations from `todo_counts` getting slots on: the slots, the staged events, their
+/// sequencing function and the todo JSON function, undone last to first.
+const SINCE_SLOTS: u32 = 4;
 
 #[tokio::test]
 async fn the_counts_migration_counts_the_todos_already_there() {

@@ -8,9 +8,9 @@
 //!    ([`store`]): it exists if and only if the change does. On SQLite it gets its id,
 //!    one above the user's previous event, there and then. On PostgreSQL it is staged,
 //!    and once the write has committed the [`sequencer`] gives it its id, before the
-//!    write answers. A write that is one statement (a create, a PATCH, a delete) stages
-//!    its event in that statement instead, without a transaction around it
-//!    ([`Events::insert_and_publish`], [`Events::write_and_publish_each`]).
+//!    write answers. A write that is one statement (a create, a PATCH, a delete of a
+//!    todo) stages its event in that statement instead, without a transaction around it
+//!    ([`Events::write_and_publish_each`]).
 //! 2. The event reaches this instance's [`Hub`]. On SQLite (one process) the transaction
 //!    hands it over after the commit. On PostgreSQL the sequencer sends it with
 //!    `pg_notify`, which PostgreSQL delivers on commit, in commit order, to the
@@ -31,7 +31,7 @@ use std::sync::Arc;
 
 use sea_orm::{
     ConnectionTrait, DbBackend, QueryResult,
-    sea_query::{Expr, InsertStatement, SubQueryStatement},
+    sea_query::{Expr, SubQueryStatement},
 };
 use serde::Serialize;
 use tokio::sync::watch;
@@ -150,35 +150,6 @@ impl Events {
         })
     }
 
-    /// Runs `write`, one `INSERT`, and publishes an event of `kind` for `user` with `data`
-    /// as its JSON: both or neither. The same as [`Events::begin`], the write,
-    /// [`EventTxn::publish`] and [`EventTxn::commit`], in fewer round trips: on PostgreSQL
-    /// the event is staged by the write's own statement ([`store::stage_with`]), which
-    /// commits on its own, so a POST is the session check, this statement and the
-    /// sequencing run (BENCHMARKS.md, issue #12, step 7).
-    ///
-    /// # Errors
-    /// [`ApiError::Database`] if the write fails; nothing is stored or published then.
-    pub async fn insert_and_publish(
-        &self,
-        db: &Db,
-        mut write: InsertStatement,
-        user: Uuid,
-        kind: Kind,
-        data: &impl Serialize,
-    ) -> Result<(), ApiError> {
-        let Some(sequencer) = &self.sequencer else {
-            let mut txn = self.begin(db).await?;
-            txn.conn().execute(&write).await?;
-            txn.publish(user, kind, data).await?;
-            return txn.commit().await;
-        };
-        store::stage_with(&mut write, user, kind, &to_json(data)?);
-        db.execute(&write).await?;
-        sequencer.sequence(user).await;
-        Ok(())
-    }
-
     /// Whether writes can stage their events in their own statement, through
     /// [`Events::write_and_publish_each`] (PostgreSQL). On SQLite a write that needs its
     /// rows back to make its event publishes through [`Events::begin`].
@@ -187,11 +158,12 @@ impl Events {
         self.sequencer.is_some()
     }
 
-    /// Runs `write`, an `UPDATE` or `DELETE … RETURNING *`, and publishes an event of
+    /// Runs `write`, an `INSERT`, `UPDATE` or `DELETE … RETURNING *`, and publishes an event of
     /// `kind` for `user` for every row it writes, with `data` computed by SQL from the
     /// row; returns the written rows. One statement ([`store::stage_per_row`]), then the
-    /// sequencing run: a PATCH is three round trips instead of six, and holds its row's
-    /// lock for one of them (BENCHMARKS.md, issue #12, step 7).
+    /// sequencing run. With the session check in the write's `WHERE`, a POST or PATCH is
+    /// two round trips instead of six, and holds its row's lock for one statement instead
+    /// of a transaction (BENCHMARKS.md, issue #12, step 7).
     ///
     /// # Errors
     /// [`ApiError::Database`] if the write fails; nothing is stored or published then.
@@ -334,7 +306,11 @@ impl EventTxn<'_> {
 }
 
 /// An event's `data:` JSON.
-fn to_json(data: &impl Serialize) -> Result<String, ApiError> {
+///
+/// # Errors
+/// [`ApiError::Internal`] if `data` cannot be serialised (it always can: the event data
+/// types are plain structs).
+pub fn to_json(data: &impl Serialize) -> Result<String, ApiError> {
     serde_json::to_string(data)
         .map_err(|e| ApiError::Internal(format!("serialising an event: {e}")))
 }

@@ -20,8 +20,8 @@ use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, DbBackend, EntityTrait, QueryFilter, QueryOrder,
     Statement,
     sea_query::{
-        Alias, Asterisk, CommonTableExpression, Expr, ExprTrait, InsertStatement, OnConflict,
-        Query, SubQueryStatement, WithClause, WithQuery,
+        Alias, Asterisk, CommonTableExpression, Expr, ExprTrait, OnConflict, Query,
+        SubQueryStatement, WithClause, WithQuery,
     },
 };
 use uuid::Uuid;
@@ -122,41 +122,14 @@ pub async fn stage(
     Ok(())
 }
 
-/// Makes `write` stage an event for `user` too (PostgreSQL): the event's insert becomes a
-/// common table expression of the write's own statement, so that one statement, committed
-/// on its own, does what `BEGIN`, the write, [`stage`] and `COMMIT` do in four round trips.
-/// PostgreSQL runs a data-modifying `WITH` exactly once whether or not the statement reads
-/// it, and the statement is atomic: the event exists if and only if the write does.
-pub fn stage_with(write: &mut InsertStatement, user: Uuid, kind: Kind, data: &str) {
-    let mut insert = Query::insert();
-    insert
-        .into_table(Alias::new("staged_events"))
-        .columns([
-            Alias::new("user_id"),
-            Alias::new("kind"),
-            Alias::new("data"),
-            Alias::new("created_at"),
-        ])
-        .values_panic([
-            user.into(),
-            kind.as_str().into(),
-            data.into(),
-            db::now().into(),
-        ]);
-    let staged = CommonTableExpression::new()
-        .query(insert)
-        .table_name(Alias::new("staged"))
-        .to_owned();
-    write.with_cte(WithClause::new().cte(staged).to_owned());
-}
-
 /// The name [`stage_per_row`] gives its write's rows.
 const WRITTEN: &str = "written";
 
-/// `write`, an `UPDATE` or a `DELETE` with `RETURNING *` (PostgreSQL), as one statement
+/// `write`, an `INSERT`, `UPDATE` or `DELETE` with `RETURNING *` (PostgreSQL), as one statement
 /// that also stages an event of `kind` for `user` for every row it writes, its `data`
-/// computed by SQL from that row's columns, and returns the written rows. Like
-/// [`stage_with`], the statement is atomic and commits on its own; and the events come
+/// computed by SQL from that row's columns, and returns the written rows. It replaces
+/// `BEGIN`, the write, [`stage`] and `COMMIT`: PostgreSQL runs a data-modifying `WITH`
+/// exactly once, the statement is atomic and commits on its own; and the events come
 /// from the rows the write really wrote: a write that found no row (a 404, or a
 /// concurrent delete that got there first) stages nothing.
 ///
@@ -356,26 +329,7 @@ mod tests {
     };
     use uuid::Uuid;
 
-    use super::{Kind, prune_due, stage_per_row, stage_with};
-
-    #[test]
-    fn a_write_that_stages_its_event_is_one_statement_with_the_stage_before_it() {
-        let mut write = Query::insert();
-        write
-            .into_table(Alias::new("todos"))
-            .columns([Alias::new("title")])
-            .values_panic(["milk".into()]);
-        stage_with(&mut write, Uuid::nil(), Kind::Todo, "{}");
-        let statement = DbBackend::Postgres.build(&write);
-        assert!(
-            statement.sql.starts_with(
-                r#"WITH "staged" AS (INSERT INTO "staged_events" ("user_id", "kind", "data", "created_at") VALUES ($1, $2, $3, $4)) INSERT INTO "todos" ("title") VALUES ($5)"#
-            ),
-            "{}",
-            statement.sql
-        );
-        assert_eq!(statement.values.map(|values| values.0.len()), Some(5));
-    }
+    use super::{Kind, prune_due, stage_per_row};
 
     #[test]
     fn a_write_that_stages_an_event_per_row_is_one_statement_that_returns_the_rows() {

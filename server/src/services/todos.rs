@@ -11,7 +11,7 @@
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, Func},
+    sea_query::{Alias, Expr, Func, Query},
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -27,7 +27,7 @@ use crate::{
     db::{self, Db},
     entities::todo,
     error::ApiError,
-    events::{EventTxn, Events, Kind},
+    events::{self, EventTxn, Events, Kind},
 };
 
 impl From<todo::Model> for dto::Todo {
@@ -104,24 +104,68 @@ pub async fn list(
     })
 }
 
-/// Adds a todo at the end of the user's list.
+/// Adds a todo at the end of the caller's list.
+///
+/// On PostgreSQL one statement checks the session, inserts the todo and stages its event
+/// ([`Events::write_and_publish_each`]), then the sequencing run: two round trips. On
+/// SQLite, the session check, then a transaction.
 ///
 /// # Errors
-/// [`ApiError::Database`] if the insert fails.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::Database`] if the insert
+/// fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn create(
     db: &Db,
     events: &Events,
-    user: Uuid,
+    caller: UncheckedSession,
     title: TodoTitle,
     completed: bool,
 ) -> Result<dto::Todo, ApiError> {
-    let model = draft(user, title, completed);
-    let write = todo::Entity::insert(todo::ActiveModel::from(model.clone())).into_query();
-    let todo = dto::Todo::from(model);
-    events
-        .insert_and_publish(db, write, user, Kind::Todo, &todo)
+    let model = draft(sessions::caller_id(caller), title, completed);
+    if !events.stages_in_statement() {
+        sessions::require_live(db, caller).await?;
+        let mut txn = events.begin(db).await?;
+        let todo = insert(&mut txn, model).await?;
+        txn.commit().await?;
+        return Ok(todo);
+    }
+    let user = model.user_id;
+    let todo = dto::Todo::from(model.clone());
+    let mut values = Query::select();
+    values
+        .exprs([
+            Expr::val(model.id),
+            Expr::val(model.user_id),
+            Expr::val(model.title),
+            Expr::val(model.completed),
+            Expr::val(model.created_at),
+            Expr::val(model.updated_at),
+        ])
+        .and_where(sessions::live_condition(caller));
+    let mut write = Query::insert();
+    write
+        .into_table(todo::Entity)
+        .columns([
+            todo::Column::Id,
+            todo::Column::UserId,
+            todo::Column::Title,
+            todo::Column::Completed,
+            todo::Column::CreatedAt,
+            todo::Column::UpdatedAt,
+        ])
+        .select_from(values)
+        .map_err(|e| ApiError::Internal(format!("building the todo insert: {e}")))?
+        .returning_all();
+    let inserted = events
+        .write_and_publish_each(
+            db,
+            write,
+            user,
+            Kind::Todo,
+            Expr::val(events::to_json(&todo)?),
+        )
         .await?;
+    sessions::live_session(caller, inserted.first())?;
     Ok(todo)
 }
 
@@ -176,18 +220,24 @@ pub struct TodoChanges {
 /// Changes only the given fields, in one `UPDATE` that names only them: two concurrent
 /// PATCHes of different fields both stick.
 ///
+/// On PostgreSQL the update checks the session and stages its event in its own
+/// statement; on SQLite the session is checked first.
+///
 /// # Errors
-/// [`ApiError::NotFound`] when the user has no todo with this id.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::NotFound`] when the user
+/// has no todo with this id.
 #[tracing::instrument(skip(db, events))]
 pub async fn update(
     db: &Db,
     events: &Events,
-    user: Uuid,
+    caller: UncheckedSession,
     id: Uuid,
     changes: TodoChanges,
 ) -> Result<dto::Todo, ApiError> {
+    let user = sessions::caller_id(caller);
     if changes.title.is_none() && changes.completed.is_none() {
         // Nothing changes, so nothing is published.
+        sessions::require_live(db, caller).await?;
         return get(db, user, id).await;
     }
     let mut update = todo::Entity::update_many()
@@ -201,8 +251,8 @@ pub async fn update(
         update = update.col_expr(todo::Column::Completed, Expr::value(completed));
     }
     if events.stages_in_statement() {
-        // PostgreSQL: the update stages its own event, whose JSON PostgreSQL makes from
-        // the updated row (migration 13's `todo_json`, the same text as `dto::Todo`'s).
+        // The event's JSON is made by PostgreSQL from the updated row (migration 13's
+        // `todo_json`, the same text as `dto::Todo`'s).
         let columns = [
             todo::Column::Id,
             todo::Column::Title,
@@ -211,14 +261,20 @@ pub async fn update(
             todo::Column::UpdatedAt,
         ];
         let data = Func::cust(Alias::new("todo_json")).args(columns.map(Expr::col));
-        let write = update.into_query().returning_all().to_owned();
-        let row = events
+        let write = update
+            .filter(sessions::live_condition(caller))
+            .into_query()
+            .returning_all()
+            .to_owned();
+        let updated = events
             .write_and_publish_each(db, write, user, Kind::Todo, data.into())
-            .await?
-            .pop()
-            .ok_or(ApiError::NotFound)?;
-        return Ok(todo::Model::from_query_result(&row, "")?.into());
+            .await?;
+        let Some(row) = updated.first() else {
+            return Err(not_found_unless_signed_out(db, caller).await);
+        };
+        return Ok(todo::Model::from_query_result(row, "")?.into());
     }
+    sessions::require_live(db, caller).await?;
     let mut txn = events.begin(db).await?;
     let todo = {
         if txn.conn().support_returning() {
@@ -241,40 +297,62 @@ pub async fn update(
     Ok(todo)
 }
 
-/// Deletes one of the user's todos.
+/// Deletes one of the caller's todos: on PostgreSQL with the session check and its event
+/// in one statement, on SQLite after the session check.
 ///
 /// # Errors
-/// [`ApiError::NotFound`] when the user has no todo with this id.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::NotFound`] when the user
+/// has no todo with this id.
 #[tracing::instrument(skip(db, events))]
-pub async fn delete(db: &Db, events: &Events, user: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(
+    db: &Db,
+    events: &Events,
+    caller: UncheckedSession,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let user = sessions::caller_id(caller);
     let delete = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
         .filter(todo::Column::UserId.eq(user));
     let data = serde_json::json!({ "id": id });
     if events.stages_in_statement() {
-        // PostgreSQL: the delete stages its own event, one statement.
-        let write = delete.into_query().returning_all().to_owned();
+        let write = delete
+            .filter(sessions::live_condition(caller))
+            .into_query()
+            .returning_all()
+            .to_owned();
         let deleted = events
             .write_and_publish_each(
                 db,
                 write,
                 user,
                 Kind::TodoDeleted,
-                Expr::val(data.to_string()),
+                Expr::val(events::to_json(&data)?),
             )
             .await?;
         return if deleted.is_empty() {
-            Err(ApiError::NotFound)
+            Err(not_found_unless_signed_out(db, caller).await)
         } else {
             Ok(())
         };
     }
+    sessions::require_live(db, caller).await?;
     let mut txn = events.begin(db).await?;
     if delete.exec(txn.conn()).await?.rows_affected == 0 {
         return Err(ApiError::NotFound);
     }
     txn.publish(user, Kind::TodoDeleted, &data).await?;
     txn.commit().await
+}
+
+/// Why a write filtered by the caller's live session found no row: the session is
+/// signed out (401), or the todo is not the caller's (404). Only this failure path pays
+/// for the second lookup.
+async fn not_found_unless_signed_out(db: &Db, caller: UncheckedSession) -> ApiError {
+    match sessions::require_live(db, caller).await {
+        Ok(()) => ApiError::NotFound,
+        Err(signed_out_or_failed) => signed_out_or_failed,
+    }
 }
 
 /// The `data` of a `todos` event: the counts after a bulk change.

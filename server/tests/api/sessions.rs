@@ -99,6 +99,83 @@ async fn the_reads_that_check_the_session_themselves_refuse_a_signed_out_one() {
     );
 }
 
+/// `POST`, `PATCH` and `DELETE` of one todo check the session in the statement that
+/// writes (on PostgreSQL), not before it: a signed-out session still gets its 401 before
+/// any 404 or 422, and writes nothing.
+#[tokio::test]
+async fn the_writes_that_check_the_session_themselves_refuse_a_signed_out_one() {
+    let app = spawn_app().await;
+    let (user, laptop) = TestUser::signed_up(&app).await;
+    let phone = user.login(&app).await;
+    let created = send(
+        app.request(Method::POST, "/api/v1/todos", Some(&laptop.access_token))
+            .json(&serde_json::json!({ "title": "milk" })),
+    )
+    .await;
+    assert_eq!(created.status(), 201);
+    let todo: serde_json::Value = created.json().await.unwrap();
+    let mine = format!("/api/v1/todos/{}", todo["id"].as_str().unwrap());
+    let missing = format!("/api/v1/todos/{}", uuid::Uuid::now_v7());
+    let logout = serde_json::json!({ "refresh_token": phone.refresh_token });
+    assert_eq!(app.post_json("/api/v1/logout", &logout).await.status(), 204);
+
+    let title = serde_json::json!({ "title": "bread" });
+    let bad_title = serde_json::json!({ "title": "" });
+    let writes = [
+        (Method::POST, "/api/v1/todos", Some(&title), None),
+        (Method::POST, "/api/v1/todos", Some(&bad_title), None),
+        (Method::POST, "/api/v1/todos", Some(&title), Some("key-1")),
+        (
+            Method::POST,
+            "/api/v1/todos",
+            Some(&title),
+            Some("not ascii é"),
+        ),
+        (Method::PATCH, mine.as_str(), Some(&title), None),
+        (Method::PATCH, mine.as_str(), Some(&bad_title), None),
+        (
+            Method::PATCH,
+            mine.as_str(),
+            Some(&serde_json::json!({})),
+            None,
+        ),
+        (Method::PATCH, missing.as_str(), Some(&title), None),
+        (
+            Method::PATCH,
+            "/api/v1/todos/not-a-uuid",
+            Some(&title),
+            None,
+        ),
+        (Method::DELETE, mine.as_str(), None, None),
+        (Method::DELETE, missing.as_str(), None, None),
+        (Method::DELETE, "/api/v1/todos/not-a-uuid", None, None),
+    ];
+    for (method, path, body, key) in writes {
+        let mut request = app.request(method.clone(), path, Some(&phone.access_token));
+        if let Some(body) = body {
+            request = request.json(body);
+        }
+        if let Some(key) = key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let response = send(request).await;
+        assert_eq!(response.status(), 401, "{method} {path} {body:?} {key:?}");
+        assert_error(response, 401, "session_revoked").await;
+    }
+
+    let list: serde_json::Value = app
+        .get_authed("/api/v1/todos", &laptop.access_token)
+        .await
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(
+        list["items"],
+        serde_json::json!([todo]),
+        "nothing was written"
+    );
+}
+
 #[tokio::test]
 async fn another_users_session_or_a_malformed_id_is_not_found() {
     let app = spawn_app().await;

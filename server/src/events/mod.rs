@@ -161,9 +161,9 @@ impl Events {
     /// Runs `write`, an `INSERT`, `UPDATE` or `DELETE … RETURNING *`, and publishes an event of
     /// `kind` for `user` for every row it writes, with `data` computed by SQL from the
     /// row; returns the written rows. One statement ([`store::stage_per_row`]), then the
-    /// sequencing run. With the session check in the write's `WHERE`, a POST or PATCH is
-    /// two round trips instead of six, and holds its row's lock for one statement instead
-    /// of a transaction (BENCHMARKS.md, issue #12, step 7).
+    /// sequencing run: with the session check before it, a POST or PATCH is three round
+    /// trips instead of six, and a PATCH holds its row's lock for one statement instead of
+    /// a transaction (BENCHMARKS.md, issue #12, step 7).
     ///
     /// # Errors
     /// [`ApiError::Database`] if the write fails; nothing is stored or published then.

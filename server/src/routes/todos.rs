@@ -54,23 +54,12 @@ async fn list(
         Ok((filter, limit, cursor)) => Ok(AppJson(
             todos::list(&state.db, caller, filter, limit, cursor).await?,
         )),
-        Err(invalid) => Err(signed_out_first(&state, caller, invalid).await),
+        // A signed-out session is a 401 before its query is a 422, as for every route.
+        Err(invalid) => Err(sessions::require_live(&state.db, caller)
+            .await
+            .err()
+            .unwrap_or(invalid)),
     }
-}
-
-/// `invalid`, the rejection of a request whose session has not been checked yet, unless
-/// that session is signed out: the 401 comes before a 422 or a 404, as on every route.
-/// The handlers that take an [`UncheckedSession`] check it in their statement, which an
-/// invalid request never reaches.
-async fn signed_out_first(
-    state: &AppState,
-    caller: UncheckedSession,
-    invalid: ApiError,
-) -> ApiError {
-    sessions::require_live(&state.db, caller)
-        .await
-        .err()
-        .unwrap_or(invalid)
 }
 
 /// Adds a todo at the end of the list. With an `Idempotency-Key`, a repeat of the same
@@ -87,36 +76,25 @@ async fn signed_out_first(
 )]
 async fn create(
     State(state): State<AppState>,
-    caller: UncheckedSession,
-    key: Result<IdempotencyKeyHeader, ApiError>,
-    body: Result<AppJson<NewTodo>, ApiError>,
+    auth: AuthUser,
+    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
+    AppJson(body): AppJson<NewTodo>,
 ) -> ApiResult<(StatusCode, AppJson<Todo>)> {
-    let parsed = key.and_then(|IdempotencyKeyHeader(key)| {
-        let AppJson(body) = body?;
-        Ok((
-            key,
-            TodoTitle::parse(&body.title)?,
-            body.completed.unwrap_or(false),
-        ))
-    });
-    let (key, title, completed) = match parsed {
-        Ok(parsed) => parsed,
-        Err(invalid) => return Err(signed_out_first(&state, caller, invalid).await),
-    };
+    let title = TodoTitle::parse(&body.title)?;
+    let completed = body.completed.unwrap_or(false);
     let todo = match key {
         Some(key) => {
-            sessions::require_live(&state.db, caller).await?;
             idempotency::create_todo_once(
                 &state.db,
                 &state.events,
-                sessions::caller_id(caller),
+                auth.user_id,
                 &key,
                 title,
                 completed,
             )
             .await?
         }
-        None => todos::create(&state.db, &state.events, caller, title, completed).await?,
+        None => todos::create(&state.db, &state.events, auth.user_id, title, completed).await?,
     };
     Ok((StatusCode::CREATED, AppJson(todo)))
 }
@@ -199,24 +177,16 @@ async fn get_one(
 )]
 async fn update(
     State(state): State<AppState>,
-    caller: UncheckedSession,
-    id: Result<IdPath, ApiError>,
-    body: Result<AppJson<TodoPatch>, ApiError>,
+    auth: AuthUser,
+    IdPath(id): IdPath,
+    AppJson(body): AppJson<TodoPatch>,
 ) -> ApiResult<AppJson<Todo>> {
-    let parsed = id.and_then(|IdPath(id)| {
-        let AppJson(body) = body?;
-        let changes = TodoChanges {
-            title: body.title.as_deref().map(TodoTitle::parse).transpose()?,
-            completed: body.completed,
-        };
-        Ok((id, changes))
-    });
-    let (id, changes) = match parsed {
-        Ok(parsed) => parsed,
-        Err(invalid) => return Err(signed_out_first(&state, caller, invalid).await),
+    let changes = TodoChanges {
+        title: body.title.as_deref().map(TodoTitle::parse).transpose()?,
+        completed: body.completed,
     };
     Ok(AppJson(
-        todos::update(&state.db, &state.events, caller, id, changes).await?,
+        todos::update(&state.db, &state.events, auth.user_id, id, changes).await?,
     ))
 }
 
@@ -228,14 +198,10 @@ async fn update(
 )]
 async fn delete(
     State(state): State<AppState>,
-    caller: UncheckedSession,
-    id: Result<IdPath, ApiError>,
+    auth: AuthUser,
+    IdPath(id): IdPath,
 ) -> ApiResult<StatusCode> {
-    let id = match id {
-        Ok(IdPath(id)) => id,
-        Err(invalid) => return Err(signed_out_first(&state, caller, invalid).await),
-    };
-    todos::delete(&state.db, &state.events, caller, id).await?;
+    todos::delete(&state.db, &state.events, auth.user_id, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 

@@ -11,7 +11,7 @@
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, Func, Query},
+    sea_query::{Alias, Expr, Func},
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -104,68 +104,35 @@ pub async fn list(
     })
 }
 
-/// Adds a todo at the end of the caller's list.
-///
-/// On PostgreSQL one statement checks the session, inserts the todo and stages its event
-/// ([`Events::write_and_publish_each`]), then the sequencing run: two round trips. On
-/// SQLite, the session check, then a transaction.
+/// Adds a todo at the end of the user's list: on PostgreSQL one statement that also
+/// stages its event ([`Events::write_and_publish_each`]), on SQLite a transaction.
 ///
 /// # Errors
-/// [`ApiError::Token`] for a signed-out session; [`ApiError::Database`] if the insert
-/// fails.
+/// [`ApiError::Database`] if the insert fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn create(
     db: &Db,
     events: &Events,
-    caller: UncheckedSession,
+    user: Uuid,
     title: TodoTitle,
     completed: bool,
 ) -> Result<dto::Todo, ApiError> {
-    let model = draft(sessions::caller_id(caller), title, completed);
+    let model = draft(user, title, completed);
     if !events.stages_in_statement() {
-        sessions::require_live(db, caller).await?;
         let mut txn = events.begin(db).await?;
         let todo = insert(&mut txn, model).await?;
         txn.commit().await?;
         return Ok(todo);
     }
-    let user = model.user_id;
     let todo = dto::Todo::from(model.clone());
-    let mut values = Query::select();
-    values
-        .exprs([
-            Expr::val(model.id),
-            Expr::val(model.user_id),
-            Expr::val(model.title),
-            Expr::val(model.completed),
-            Expr::val(model.created_at),
-            Expr::val(model.updated_at),
-        ])
-        .and_where(sessions::live_condition(caller));
-    let mut write = Query::insert();
-    write
-        .into_table(todo::Entity)
-        .columns([
-            todo::Column::Id,
-            todo::Column::UserId,
-            todo::Column::Title,
-            todo::Column::Completed,
-            todo::Column::CreatedAt,
-            todo::Column::UpdatedAt,
-        ])
-        .select_from(values)
-        .map_err(|e| ApiError::Internal(format!("building the todo insert: {e}")))?
-        .returning_all();
-    let inserted = events
-        .write_and_publish_each(
-            db,
-            write,
-            user,
-            Kind::Todo,
-            Expr::val(events::to_json(&todo)?),
-        )
+    let write = todo::Entity::insert(todo::ActiveModel::from(model))
+        .into_query()
+        .returning_all()
+        .to_owned();
+    let data = Expr::val(events::to_json(&todo)?);
+    events
+        .write_and_publish_each(db, write, user, Kind::Todo, data)
         .await?;
-    sessions::live_session(caller, inserted.first())?;
     Ok(todo)
 }
 
@@ -220,24 +187,18 @@ pub struct TodoChanges {
 /// Changes only the given fields, in one `UPDATE` that names only them: two concurrent
 /// PATCHes of different fields both stick.
 ///
-/// On PostgreSQL the update checks the session and stages its event in its own
-/// statement; on SQLite the session is checked first.
-///
 /// # Errors
-/// [`ApiError::Token`] for a signed-out session; [`ApiError::NotFound`] when the user
-/// has no todo with this id.
+/// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db, events))]
 pub async fn update(
     db: &Db,
     events: &Events,
-    caller: UncheckedSession,
+    user: Uuid,
     id: Uuid,
     changes: TodoChanges,
 ) -> Result<dto::Todo, ApiError> {
-    let user = sessions::caller_id(caller);
     if changes.title.is_none() && changes.completed.is_none() {
         // Nothing changes, so nothing is published.
-        sessions::require_live(db, caller).await?;
         return get(db, user, id).await;
     }
     let mut update = todo::Entity::update_many()
@@ -251,8 +212,8 @@ pub async fn update(
         update = update.col_expr(todo::Column::Completed, Expr::value(completed));
     }
     if events.stages_in_statement() {
-        // The event's JSON is made by PostgreSQL from the updated row (migration 13's
-        // `todo_json`, the same text as `dto::Todo`'s).
+        // PostgreSQL: the update stages its own event, whose JSON PostgreSQL makes from
+        // the updated row (migration 13's `todo_json`, the same text as `dto::Todo`'s).
         let columns = [
             todo::Column::Id,
             todo::Column::Title,
@@ -261,20 +222,14 @@ pub async fn update(
             todo::Column::UpdatedAt,
         ];
         let data = Func::cust(Alias::new("todo_json")).args(columns.map(Expr::col));
-        let write = update
-            .filter(sessions::live_condition(caller))
-            .into_query()
-            .returning_all()
-            .to_owned();
-        let updated = events
+        let write = update.into_query().returning_all().to_owned();
+        let row = events
             .write_and_publish_each(db, write, user, Kind::Todo, data.into())
-            .await?;
-        let Some(row) = updated.first() else {
-            return Err(not_found_unless_signed_out(db, caller).await);
-        };
-        return Ok(todo::Model::from_query_result(row, "")?.into());
+            .await?
+            .pop()
+            .ok_or(ApiError::NotFound)?;
+        return Ok(todo::Model::from_query_result(&row, "")?.into());
     }
-    sessions::require_live(db, caller).await?;
     let mut txn = events.begin(db).await?;
     let todo = {
         if txn.conn().support_returning() {
@@ -297,62 +252,40 @@ pub async fn update(
     Ok(todo)
 }
 
-/// Deletes one of the caller's todos: on PostgreSQL with the session check and its event
-/// in one statement, on SQLite after the session check.
+/// Deletes one of the user's todos.
 ///
 /// # Errors
-/// [`ApiError::Token`] for a signed-out session; [`ApiError::NotFound`] when the user
-/// has no todo with this id.
+/// [`ApiError::NotFound`] when the user has no todo with this id.
 #[tracing::instrument(skip(db, events))]
-pub async fn delete(
-    db: &Db,
-    events: &Events,
-    caller: UncheckedSession,
-    id: Uuid,
-) -> Result<(), ApiError> {
-    let user = sessions::caller_id(caller);
+pub async fn delete(db: &Db, events: &Events, user: Uuid, id: Uuid) -> Result<(), ApiError> {
     let delete = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
         .filter(todo::Column::UserId.eq(user));
     let data = serde_json::json!({ "id": id });
     if events.stages_in_statement() {
-        let write = delete
-            .filter(sessions::live_condition(caller))
-            .into_query()
-            .returning_all()
-            .to_owned();
+        // PostgreSQL: the delete stages its own event, one statement.
+        let write = delete.into_query().returning_all().to_owned();
         let deleted = events
             .write_and_publish_each(
                 db,
                 write,
                 user,
                 Kind::TodoDeleted,
-                Expr::val(events::to_json(&data)?),
+                Expr::val(data.to_string()),
             )
             .await?;
         return if deleted.is_empty() {
-            Err(not_found_unless_signed_out(db, caller).await)
+            Err(ApiError::NotFound)
         } else {
             Ok(())
         };
     }
-    sessions::require_live(db, caller).await?;
     let mut txn = events.begin(db).await?;
     if delete.exec(txn.conn()).await?.rows_affected == 0 {
         return Err(ApiError::NotFound);
     }
     txn.publish(user, Kind::TodoDeleted, &data).await?;
     txn.commit().await
-}
-
-/// Why a write filtered by the caller's live session found no row: the session is
-/// signed out (401), or the todo is not the caller's (404). Only this failure path pays
-/// for the second lookup.
-async fn not_found_unless_signed_out(db: &Db, caller: UncheckedSession) -> ApiError {
-    match sessions::require_live(db, caller).await {
-        Ok(()) => ApiError::NotFound,
-        Err(signed_out_or_failed) => signed_out_or_failed,
-    }
 }
 
 /// The `data` of a `todos` event: the counts after a bulk change.

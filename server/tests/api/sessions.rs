@@ -99,9 +99,8 @@ async fn the_reads_that_check_the_session_themselves_refuse_a_signed_out_one() {
     );
 }
 
-/// `POST`, `PATCH` and `DELETE` of one todo check the session in the statement that
-/// writes (on PostgreSQL), not before it: a signed-out session still gets its 401 before
-/// any 404 or 422, and writes nothing.
+/// A signed-out session's writes of one todo get its 401 before any 404 or 422, with or
+/// without an `Idempotency-Key`, and write nothing.
 #[tokio::test]
 async fn the_writes_that_check_the_session_themselves_refuse_a_signed_out_one() {
     let app = spawn_app().await;

@@ -20,7 +20,21 @@ WASM_TARGET := wasm32-unknown-unknown
 # best level (--precompress). `cargo leptos watch` keeps plain names: it does not rename
 # the files it rebuilds.
 RELEASE := env LEPTOS_HASH_FILES=true cargo leptos
-RELEASE_FLAGS := --release --precompress
+
+# The release WASM is built on its own (--frontend-only) with its own copy of the standard
+# library (`-Zbuild-std`, from rust-toolchain.toml's `rust-src`), compiled for size
+# (`optimize_for_size`), and with panics that stop the module at once
+# (`panic=immediate-abort`): no unwinding, no panic messages or their file and line
+# strings, 8 % less to download (BENCHMARKS.md, "Page weight"). A panic in the browser is
+# a bug either way; the debug build of `make watch` keeps the messages. These are unstable
+# options of the pinned stable toolchain, which RUSTC_BOOTSTRAP allows: it is set for the
+# WASM's build alone, because build scripts of the server's dependencies look at it and
+# would change what they build.
+WASM_RUSTFLAGS := --cfg erase_components -Zunstable-options -Cpanic=immediate-abort -Zlocation-detail=none
+RELEASE_WASM := env RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="$(WASM_RUSTFLAGS)" \
+	$(RELEASE) build --release --precompress --frontend-only \
+	--lib-cargo-args=-Zbuild-std=std,panic_abort \
+	--lib-cargo-args=-Zbuild-std-features=optimize_for_size
 
 .PHONY: help setup run watch build test lint unit fuzz e2e fmt screenshots bench
 
@@ -33,14 +47,15 @@ help:
 setup:
 	scripts/setup.sh
 
-run: setup
-	$(RELEASE) serve $(RELEASE_FLAGS)
+run: build
+	$(RELEASE) serve --release --server-only
 
 watch: setup
 	cargo leptos watch
 
 build: setup
-	$(RELEASE) build $(RELEASE_FLAGS)
+	$(RELEASE_WASM)
+	$(RELEASE) build --release --server-only
 	@# cargo-leptos's gzip files (libflate) are 16 % larger than gzip -9's; browsers
 	@# without brotli get these.
 	for file in target/site/pkg/*.{wasm,js,css}; do gzip -9 -n -c "$$file" >"$$file.gz"; done

@@ -178,3 +178,30 @@ test('leaving while a change is still on its way is held until it is saved', asy
   await waitForHydration(page);
   await expect(page.locator('.todo-list li label')).toHaveText(['typed just before leaving']);
 });
+
+test('todos typed in a row keep their order when the first is answered last', async ({ page }) => {
+  await signUp(page);
+  // Hold the first creation; if the others were sent beside it, the server would store
+  // them first and a reload would list them above it.
+  let release = () => {};
+  const held = new Promise<void>((resolve) => (release = resolve));
+  let posts = 0;
+  await page.route('**/api/v1/todos', async (route) => {
+    if (route.request().method() === 'POST') {
+      posts += 1;
+      if (posts === 1) await held;
+    }
+    await route.continue();
+  });
+  await addTodos(page, 'first', 'second', 'third');
+  await expect(page.locator('.todo-list li label')).toHaveText(['first', 'second', 'third']);
+  await page.waitForTimeout(500);
+  expect(posts, 'creations sent while the first is unanswered').toBe(1);
+  release();
+  await settled(page);
+  expect(posts).toBe(3);
+  await page.unroute('**/api/v1/todos');
+  await page.reload();
+  await waitForHydration(page);
+  await expect(page.locator('.todo-list li label')).toHaveText(['first', 'second', 'third']);
+});

@@ -360,6 +360,11 @@ impl TodoStore {
 
     /// Sends the creation of `key` as first sent; what changed on screen since follows
     /// as a patch once the server has answered.
+    ///
+    /// It is sent once the creations added before it have been answered: the server
+    /// orders todos by when it stored them, and two creations in flight at once can be
+    /// stored in either order, which would move a todo typed second above the first on
+    /// the next reload.
     fn send_create(&self, key: u64) {
         let Some(create) = self.with_book(|book| book.creates.get(&key).cloned()) else {
             return;
@@ -368,9 +373,21 @@ impl TodoStore {
         let id: IdFuture = async move { created.await.ok().flatten() }
             .boxed_local()
             .shared();
-        self.with_book(|book| book.creating.insert(key, id));
+        let previous = self.with_book(|book| {
+            let previous = book
+                .creating
+                .iter()
+                .filter(|(earlier, _)| **earlier < key)
+                .max_by_key(|(earlier, _)| **earlier)
+                .map(|(_, id)| id.clone());
+            book.creating.insert(key, id);
+            previous
+        });
         let store = *self;
         self.write(vec![key], false, async move {
+            if let Some(previous) = previous {
+                previous.await;
+            }
             let result =
                 endpoints::create_todo(create.title, create.completed, &create.idempotency_key)
                     .await;

@@ -158,9 +158,9 @@ impl Events {
         self.sequencer.is_some()
     }
 
-    /// Runs `write`, an `INSERT`, `UPDATE` or `DELETE … RETURNING *`, and publishes an event of
-    /// `kind` for `user` for every row it writes, with `data` computed by SQL from the
-    /// row; returns the written rows. One statement ([`store::stage_per_row`]), then the
+    /// Runs `write`, an `INSERT`, `UPDATE` or `DELETE … RETURNING *`, and publishes an
+    /// event of `kind` for `user` for every row it writes, with `data` computed by SQL from
+    /// the row; returns the written rows. One statement ([`store::stage_per_row`]), then the
     /// sequencing run: with the session check before it, a POST or PATCH is three round
     /// trips instead of six, and a PATCH holds its row's lock for one statement instead of
     /// a transaction (BENCHMARKS.md, issue #12, step 7).

@@ -125,9 +125,9 @@ pub async fn stage(
 /// The name [`stage_per_row`] gives its write's rows.
 const WRITTEN: &str = "written";
 
-/// `write`, an `INSERT`, `UPDATE` or `DELETE` with `RETURNING *` (PostgreSQL), as one statement
-/// that also stages an event of `kind` for `user` for every row it writes, its `data`
-/// computed by SQL from that row's columns, and returns the written rows. It replaces
+/// `write`, an `INSERT`, `UPDATE` or `DELETE` with `RETURNING *` (PostgreSQL), as one
+/// statement that also stages an event of `kind` for `user` for every row it writes, its
+/// `data` computed by SQL from that row's columns, and returns the written rows. It replaces
 /// `BEGIN`, the write, [`stage`] and `COMMIT`: PostgreSQL runs a data-modifying `WITH`
 /// exactly once, the statement is atomic and commits on its own; and the events come
 /// from the rows the write really wrote: a write that found no row (a 404, or a

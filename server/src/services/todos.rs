@@ -271,7 +271,7 @@ pub async fn delete(db: &Db, events: &Events, user: Uuid, id: Uuid) -> Result<()
                 write,
                 user,
                 Kind::TodoDeleted,
-                Expr::val(data.to_string()),
+                Expr::val(events::to_json(&data)?),
             )
             .await?;
         return if deleted.is_empty() {

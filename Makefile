@@ -47,7 +47,8 @@ help:
 setup:
 	scripts/setup.sh
 
-run: build
+run: setup
+	$(RELEASE_WASM)
 	$(RELEASE) serve --release --server-only
 
 watch: setup

@@ -102,7 +102,7 @@ async fn the_reads_that_check_the_session_themselves_refuse_a_signed_out_one() {
 /// A signed-out session's writes of one todo get its 401 before any 404 or 422, with or
 /// without an `Idempotency-Key`, and write nothing.
 #[tokio::test]
-async fn the_writes_that_check_the_session_themselves_refuse_a_signed_out_one() {
+async fn a_signed_out_sessions_writes_of_a_todo_are_401_before_404_or_422() {
     let app = spawn_app().await;
     let (user, laptop) = TestUser::signed_up(&app).await;
     let phone = user.login(&app).await;

@@ -26,6 +26,15 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long start-up and `/readyz` wait for the database before calling it unreachable.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// A pooled PostgreSQL connection idle for this long is checked with a round trip before
+/// it is handed out; one used more recently is handed out as it is. sqlx's default checks
+/// every connection on every acquire, a round trip per statement that PostgreSQL and the
+/// server both pay for (BENCHMARKS.md, issue #12's step 8). Connections die while idle (a
+/// restart of PostgreSQL, a proxy's or a firewall's timeout), and those are checked; one
+/// that dies within a second of its last use fails the request that takes it, as a
+/// request in flight would have failed, and sqlx drops it when it is returned.
+const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
 /// Why the database could not be used at start.
 #[derive(Debug, thiserror::Error)]
 pub enum DbStartError {
@@ -204,7 +213,8 @@ pub async fn admin_connection(url: &str) -> Result<DatabaseConnection, DbStartEr
         .acquire_timeout(CONNECT_TIMEOUT)
         .sqlx_logging(false)
         .max_connections(16)
-        .min_connections(1);
+        .min_connections(1)
+        .test_before_acquire_if_idle_for(PING_AFTER_IDLE);
     Database::connect(options)
         .await
         .map_err(DbStartError::Connect)

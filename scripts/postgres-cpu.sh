@@ -9,16 +9,16 @@
 #   each in its own transaction, as the server sends them) from as many connections as
 #   the server's pool has, and the CPU time PostgreSQL and pgbench took per request;
 # - the bound: two cores divided by PostgreSQL's own time plus what the ceiling (a bare
-#   axum handler, `ticked-bench ceiling`) and wrk take per request. No server that sends
-#   these statements can answer faster on this machine.
+#   axum handler, `ticked-bench ceiling`) and wrk take per request: the rate of a server
+#   that sent these statements and cost no more than a bare handler.
 #
 #   scripts/postgres-cpu.sh [seconds per run]    (default 8; TICKED=BINARY for another build)
 #
 # The statements are the ones the server sends (PostgreSQL's `log_statement = all` shows
 # them); change them here when the server's change. Needs the release builds (`make
-# build`, `cargo build --release -p ticked-bench`), wrk, pgbench and psql. PostgreSQL:
-# a server at $POSTGRES_URL (default postgres://postgres@127.0.0.1:5432), where it creates
-# and drops ticked_pg_cpu.
+# build`, `cargo build --release -p ticked-bench`), wrk, pgbench (Debian's postgresql
+# package has it) and psql. PostgreSQL: a server at $POSTGRES_URL (default
+# postgres://postgres@127.0.0.1:5432), where it creates and drops ticked_pg_cpu.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -114,7 +114,7 @@ read_times() {
 # The ceiling first, alone on the machine.
 "$bench" ceiling "127.0.0.1:$ceiling_port" &
 ceiling=$!
-sleep 0.5
+for _ in $(seq 100); do curl -fs "http://127.0.0.1:$ceiling_port/" >/dev/null && break; sleep 0.1; done
 load "$ceiling" "http://127.0.0.1:$ceiling_port/" none
 ceiling_rate=$rate
 ceiling_cost=$((cpu_server + cpu_generator))
@@ -143,6 +143,8 @@ SELECT CAST(SUM("todo_counts"."active_count") AS BIGINT) AS "active_count", CAST
 SELECT "todos"."id", "todos"."user_id", "todos"."title", "todos"."completed", "todos"."created_at", "todos"."updated_at" FROM "todos" WHERE "todos"."user_id" = :user ORDER BY "todos"."created_at" ASC, "todos"."id" ASC LIMIT 1001;
 SQL
 session_check='SELECT "sessions"."id", "sessions"."user_id", "sessions"."refresh_jti", "sessions"."refresh_issued_at", "sessions"."refresh_expires_at", "sessions"."previous_refresh_jti", "sessions"."rotated_at", "sessions"."user_agent", "sessions"."created_at", "sessions"."last_used_at", "sessions"."revoked_at" FROM "sessions" WHERE "sessions"."id" = :session AND "sessions"."user_id" = :user AND "sessions"."revoked_at" IS NULL LIMIT 1;'
+# A new todo's id is gen_random_uuid() (a v4) where the server sends a v7: random places
+# in the primary key cost PostgreSQL a little more, so if anything the figures are low.
 # The event's data as the server sends it, give or take a byte: pgbench would read a colon
 # followed by a name (`:false`, `:30`) as a variable, so a space or a dot stands in.
 # The sequencing run with a fixed lock key: any key is one user's lock.
@@ -163,7 +165,7 @@ alone() {
     requests=$(sed -nE 's/^number of transactions actually processed: ([0-9]+).*/\1/p' "$work/pgbench.txt")
     rate=$(sed -nE 's/^tps = ([0-9]+)\..*/\1/p' "$work/pgbench.txt")
     read_times "$times"
-    # Two cores, less nothing, over PostgreSQL's time and the ceiling's.
+    # Two cores' worth of µs a second, over PostgreSQL's and the ceiling's per request.
     bound=$(python3 -c "print(round(2e6 / ($cpu_postgres + $ceiling_cost)))")
     printf '| %s | %s | %s/s | %s | %s | %s/s (%s %%) |\n' "$1" "${through[$2]:-(the row above) | | | }" \
         "$rate" "$cpu_postgres" "$cpu_generator" "$bound" \

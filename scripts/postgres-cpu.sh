@@ -43,28 +43,10 @@ done
 [[ -x $binary ]] || { echo "error: build $binary first (make build)" >&2; exit 1; }
 [[ -x $bench ]] || { echo "error: build $bench first (cargo build --release -p ticked-bench)" >&2; exit 1; }
 cpu_seconds="python3 scripts/cpu_seconds.py"
+source scripts/seeded-server.sh
 
 psql "$postgres/postgres" -qc "DROP DATABASE IF EXISTS ticked_pg_cpu" -c "CREATE DATABASE ticked_pg_cpu"
-DATABASE_URL=$database DATA_DIR=$work LEPTOS_SITE_ADDR=127.0.0.1:$port \
-    LEPTOS_SITE_ROOT=target/site BCRYPT_COST=4 ACCESS_TOKEN_TTL_SECONDS=3600 RUST_LOG=warn \
-    "$binary" >"$work/server.log" 2>&1 &
-server=$!
-base=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
-
-# Signs `$1` up and in, gives them `$2` todos, and prints their access token.
-seed() {
-    local body token
-    body="{\"email\":\"$1@example.com\",\"password\":\"correct horse battery\"}"
-    curl -fs -H 'content-type: application/json' -d "$body" "$base/api/v1/users" >/dev/null
-    token=$(curl -fs -H 'content-type: application/json' -d "$body" "$base/api/v1/login" |
-        python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-    for i in $(seq "$2"); do
-        curl -fs -H "authorization: Bearer $token" -H 'content-type: application/json' \
-            -d "{\"title\":\"todo $i\"}" "$base/api/v1/todos" >/dev/null
-    done
-    echo "$token"
-}
+start_server "$binary" "$database" "$work" "$port"
 reader_token=$(seed reader 50)
 writer_token=$(seed writer 1)
 

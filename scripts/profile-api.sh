@@ -28,6 +28,7 @@ for tool in wrk perf curl python3; do
     command -v "$tool" >/dev/null || { echo "error: $tool is needed" >&2; exit 1; }
 done
 [[ -x $binary ]] || { echo "error: build $binary first (cargo build --release -p ticked)" >&2; exit 1; }
+source scripts/seeded-server.sh
 
 case $backend in
     sqlite) database_url="sqlite://$work/ticked.db?mode=rwc" ;;
@@ -39,21 +40,8 @@ case $backend in
     *) echo "usage: $0 [sqlite|postgres] [todos|me]" >&2; exit 2 ;;
 esac
 
-DATABASE_URL=$database_url DATA_DIR=$work LEPTOS_SITE_ADDR=127.0.0.1:$port \
-    LEPTOS_SITE_ROOT=target/site BCRYPT_COST=4 ACCESS_TOKEN_TTL_SECONDS=3600 RUST_LOG=warn \
-    "$binary" >"$work/server.log" 2>&1 &
-server=$!
-base=http://127.0.0.1:$port
-for _ in $(seq 100); do curl -fs "$base/readyz" >/dev/null && break; sleep 0.1; done
-
-body='{"email":"profile@example.com","password":"correct horse battery"}'
-curl -fs -H 'content-type: application/json' -d "$body" "$base/api/v1/users" >/dev/null
-token=$(curl -fs -H 'content-type: application/json' -d "$body" "$base/api/v1/login" |
-    python3 -c 'import json,sys; print(json.load(sys.stdin)["access_token"])')
-for i in $(seq 50); do
-    curl -fs -H "authorization: Bearer $token" -H 'content-type: application/json' \
-        -d "{\"title\":\"todo $i\"}" "$base/api/v1/todos" >/dev/null
-done
+start_server "$binary" "$database_url" "$work" "$port"
+token=$(seed profile 50)
 case $endpoint in
     todos) path=/api/v1/todos ;;
     me) path=/api/v1/users/me ;;

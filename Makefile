@@ -75,12 +75,13 @@ lint:
 	cargo clippy -p frontend -p app --target $(WASM_TARGET) -- -D warnings
 
 unit:
+	@# The first pass is SQLite's: the tests pick PostgreSQL whenever TEST_DATABASE_URL is set.
 	@echo "==> unit and integration tests (SQLite)"
-	cargo test -p ticked -p app -p migration -p ticked-bench
+	env -u TEST_DATABASE_URL cargo test -p ticked -p app -p migration -p ticked-bench
 	@if [[ -n "$${TEST_DATABASE_URL:-}" ]]; then \
-		echo "==> integration tests (PostgreSQL at $${TEST_DATABASE_URL})"; \
+		echo "==> server unit and integration tests (PostgreSQL at $${TEST_DATABASE_URL})"; \
 		scripts/drop-test-databases.sh "$$TEST_DATABASE_URL"; \
-		cargo test -p ticked --test api; \
+		cargo test -p ticked --lib --test api; \
 	else \
 		echo "==> TEST_DATABASE_URL not set: skipping the PostgreSQL run"; \
 	fi

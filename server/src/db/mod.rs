@@ -5,17 +5,20 @@
 //! does not care which one it talks to: it speaks sea-orm to a [`Db`], and writes in a
 //! [`Txn`] from [`Db::begin`].
 //!
-//! PostgreSQL goes through sea-orm's sqlx pool. SQLite goes through [`sqlite`], our pool
-//! of `rusqlite` connections that runs each statement on the calling thread.
+//! PostgreSQL goes through [`postgres`], our pool of sqlx connections that hands them out
+//! and takes them back without a round trip. SQLite goes through [`sqlite`], our pool of
+//! `rusqlite` connections that runs each statement on the calling thread. Migrations run
+//! on sea-orm's own connection ([`admin_connection`]) before either opens.
 
+mod postgres;
 mod sqlite;
 
 use std::{path::PathBuf, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DatabaseTransaction, DbBackend,
-    DbErr, ExecResult, QueryResult, Statement, TransactionTrait,
+    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, ExecResult,
+    QueryResult, Statement,
 };
 
 /// How long a write waits for its turn, behind this process's other writers (see
@@ -27,13 +30,22 @@ const SQLITE_BUSY_TIMEOUT: Duration = Duration::from_secs(30);
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
 /// A pooled PostgreSQL connection idle for this long is checked with a round trip before
-/// it is handed out; one used more recently is handed out as it is. sqlx's default checks
-/// every connection on every acquire, a round trip per statement that PostgreSQL and the
-/// server both pay for (BENCHMARKS.md, issue #12's step 8). Connections die while idle (a
-/// restart of PostgreSQL, a proxy's or a firewall's timeout), and those are checked; one
-/// that dies within a second of its last use fails the request that takes it, as a
-/// request in flight would have failed, and sqlx drops it when it is returned.
+/// it is handed out; one used more recently is handed out as it is. Checking every
+/// connection on every acquire, as sqlx's pool does by default, is a round trip per
+/// statement that PostgreSQL and the server both pay for (BENCHMARKS.md, issue #12's
+/// step 8). Connections die while idle (a restart of PostgreSQL, a proxy's or a
+/// firewall's timeout), and those are checked; one that dies within a second of its last
+/// use fails the request that takes it, as a request in flight would have failed, and is
+/// closed.
 const PING_AFTER_IDLE: Duration = Duration::from_secs(1);
+
+/// PostgreSQL connections one instance opens at most. Several instances share one server
+/// (PostgreSQL's default allows 100 connections).
+const POSTGRES_MAX_CONNECTIONS: usize = 16;
+
+/// A PostgreSQL connection idle this long is closed, as sqlx's pool closes them, so that a
+/// burst does not hold PostgreSQL's connections for good.
+const POSTGRES_IDLE_TIMEOUT: Duration = Duration::from_secs(10 * 60);
 
 /// Why the database could not be used at start.
 #[derive(Debug, thiserror::Error)]
@@ -49,13 +61,13 @@ pub enum DbStartError {
 /// The server's database. Cloning shares the pool.
 #[derive(Clone, Debug)]
 pub enum Db {
-    Postgres(DatabaseConnection),
+    Postgres(postgres::Pool),
     Sqlite(sqlite::Pool),
 }
 
 /// A transaction from [`Db::begin`]. Dropped without [`Txn::commit`], it rolls back.
 pub enum Txn {
-    Postgres(DatabaseTransaction),
+    Postgres(postgres::Txn),
     Sqlite(sqlite::Txn),
 }
 
@@ -67,7 +79,7 @@ impl Db {
     /// A [`DbErr`] if the transaction cannot begin.
     pub async fn begin(&self) -> Result<Txn, DbErr> {
         Ok(match self {
-            Self::Postgres(db) => Txn::Postgres(db.begin().await?),
+            Self::Postgres(pool) => Txn::Postgres(pool.begin().await?),
             Self::Sqlite(pool) => Txn::Sqlite(pool.begin().await?),
         })
     }
@@ -78,7 +90,7 @@ impl Db {
     /// A [`DbErr`] when it does not.
     pub async fn ping(&self) -> Result<(), DbErr> {
         match self {
-            Self::Postgres(db) => db.ping().await,
+            Self::Postgres(pool) => pool.ping().await,
             Self::Sqlite(pool) => pool.ping().await,
         }
     }
@@ -173,14 +185,24 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbStartError> {
     Migrator::up(&migrating, None)
         .await
         .map_err(DbStartError::Migrate)?;
-    let Some(path) = sqlite_path(url)? else {
-        // PostgreSQL: the migrations' pool is the pool.
-        return Ok(Db::Postgres(migrating));
-    };
-    // A SQLite connection caches the schema it read when it opened, and one that predates
-    // a migration can fail for good on a statement that names what the migration made:
-    // the pool opens its connections after.
+    // The pools open their connections after the migrations: a SQLite connection caches
+    // the schema it read when it opened, and one that predates a migration can fail for
+    // good on a statement that names what the migration made.
     migrating.close().await.map_err(DbStartError::Connect)?;
+    let Some(path) = sqlite_path(url)? else {
+        let pool = postgres::Pool::connect(
+            url,
+            postgres::PoolOptions {
+                max_connections: POSTGRES_MAX_CONNECTIONS,
+                acquire_timeout: CONNECT_TIMEOUT,
+                ping_after_idle: PING_AFTER_IDLE,
+                idle_timeout: POSTGRES_IDLE_TIMEOUT,
+            },
+        )
+        .await
+        .map_err(DbStartError::Connect)?;
+        return Ok(Db::Postgres(pool));
+    };
     let pool = sqlite::Pool::open(
         &path,
         sqlite::PoolOptions {
@@ -195,8 +217,8 @@ pub async fn connect_and_migrate(url: &str) -> Result<Db, DbStartError> {
 }
 
 /// A sea-orm [`DatabaseConnection`] to `url`, not migrated: what sea-orm-migration runs
-/// on, and what tests use to reach past the API. On PostgreSQL a pool of sqlx
-/// connections; on SQLite one connection, through sea-orm's proxy (see
+/// on, and what tests use to reach past the API. On PostgreSQL sea-orm's pool of sqlx
+/// connections, as sea-orm configures it; on SQLite one connection, through sea-orm's proxy (see
 /// [`sqlite::single_connection`]), that creates the file if it is missing.
 ///
 /// # Errors
@@ -212,9 +234,7 @@ pub async fn admin_connection(url: &str) -> Result<DatabaseConnection, DbStartEr
         .connect_timeout(CONNECT_TIMEOUT)
         .acquire_timeout(CONNECT_TIMEOUT)
         .sqlx_logging(false)
-        .max_connections(16)
-        .min_connections(1)
-        .test_before_acquire_if_idle_for(PING_AFTER_IDLE);
+        .max_connections(16);
     Database::connect(options)
         .await
         .map_err(DbStartError::Connect)

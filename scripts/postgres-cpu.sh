@@ -28,7 +28,7 @@ binary=${TICKED:-$target_dir/release/ticked}
 bench="$target_dir/release/ticked-bench"
 postgres=${POSTGRES_URL:-postgres://postgres@127.0.0.1:5432}
 database=$postgres/ticked_pg_cpu
-# The server's PostgreSQL pool (`db::admin_connection`'s max_connections).
+# The server's PostgreSQL pool (`db::POSTGRES_MAX_CONNECTIONS`).
 connections=16
 port=3918
 ceiling_port=3919

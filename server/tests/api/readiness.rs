@@ -115,9 +115,10 @@ async fn readyz_is_503_while_postgres_is_unreachable_and_200_when_it_returns() {
 }
 
 /// The pool hands out a recently used connection without a round trip to check it (a
-/// round trip per statement, measured in BENCHMARKS.md), and checks one that has been idle
-/// for a second (`db::PING_AFTER_IDLE`, which the wait below must exceed). So connections that were dropped while the server was quiet, by a
-/// restart of PostgreSQL, a proxy or the network, cost the next request nothing.
+/// round trip per statement, measured in BENCHMARKS.md), and checks one that has been
+/// idle for a second (`db::PING_AFTER_IDLE`, which the wait below must exceed). So
+/// connections that were dropped while the server was quiet, by a restart of PostgreSQL,
+/// a proxy or the network, cost the next request nothing.
 #[tokio::test]
 async fn connections_dropped_while_idle_cost_the_next_request_nothing() {
     let Some((app, relay)) = relayed_app().await else {

@@ -13,13 +13,14 @@
 mod postgres;
 mod sqlite;
 
-use std::{path::PathBuf, time::Duration};
+use std::{path::PathBuf, sync::Arc, time::Duration};
 
 use migration::{Migrator, MigratorTrait};
 use sea_orm::{
-    ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend, DbErr, ExecResult,
-    QueryResult, Statement,
+    ConnAcquireErr, ConnectOptions, ConnectionTrait, Database, DatabaseConnection, DbBackend,
+    DbErr, ExecResult, QueryResult, Statement,
 };
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// How long a write waits for its turn, behind this process's other writers (see
 /// [`sqlite`]) or for another process's lock, before it fails as "database is locked".
@@ -161,6 +162,21 @@ macro_rules! connection_by_backend {
 
 connection_by_backend!(Db);
 connection_by_backend!(Txn);
+
+/// A slot of a pool of `slots`, waited for until `deadline`: both pools bound their
+/// connections this way, and a caller that waits too long gets sea-orm's own timeout.
+async fn pool_slot(
+    slots: &Arc<Semaphore>,
+    deadline: tokio::time::Instant,
+) -> Result<OwnedSemaphorePermit, DbErr> {
+    if let Ok(slot) = Arc::clone(slots).try_acquire_owned() {
+        return Ok(slot);
+    }
+    tokio::time::timeout_at(deadline, Arc::clone(slots).acquire_owned())
+        .await
+        .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
+        .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))
+}
 
 /// Whether `err` is a unique-constraint violation, on either backend.
 #[must_use]

@@ -28,10 +28,10 @@ use std::{
     time::Duration,
 };
 
-use sea_orm::sea_query::Values;
 use sea_orm::{
     ConnAcquireErr, ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
     Statement,
+    sea_query::Values,
     sqlx::{
         self, ConnectOptions as _, Connection as _, Executor as _,
         postgres::{
@@ -135,14 +135,7 @@ impl Pool {
 
     async fn acquire(&self) -> Result<Checkout, DbErr> {
         let deadline = Instant::now() + self.0.options.acquire_timeout;
-        let slots = &self.0.slots;
-        let slot = match Arc::clone(slots).try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(_) => timeout_at(deadline, Arc::clone(slots).acquire_owned())
-                .await
-                .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
-                .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?,
-        };
+        let slot = super::pool_slot(&self.0.slots, deadline).await?;
         let conn = loop {
             let idle = self
                 .0

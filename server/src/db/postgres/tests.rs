@@ -90,6 +90,15 @@ async fn counter_from_outside(outside: &DatabaseConnection) -> i64 {
     scalar(outside, "SELECT n::BIGINT FROM t WHERE id = 1 FOR UPDATE").await
 }
 
+/// Ends backend `pid` as an administrator would, and waits until it is gone.
+async fn terminate(outside: &DatabaseConnection, pid: i64) {
+    scalar(
+        outside,
+        &format!("SELECT pg_terminate_backend({pid}, 5000)::INT::BIGINT"),
+    )
+    .await;
+}
+
 #[tokio::test]
 async fn a_settled_connection_is_handed_out_again() {
     let Some(db) = test_db(1, NO_PING).await else {
@@ -127,7 +136,8 @@ async fn a_transaction_dropped_without_commit_is_rolled_back_and_its_connection_
     let txn = db.pool.begin().await.unwrap();
     txn.execute_unprepared("UPDATE t SET n = 7").await.unwrap();
     drop(txn);
-    // The row is free at once and the update undone...
+    // The row is freed (the rollback runs on a task, within the second that
+    // `counter_from_outside` waits for the lock) and the update undone...
     assert_eq!(counter_from_outside(&db.outside).await, 0);
     // ...and the pool's one connection came back, outside any transaction: what it
     // writes now is kept without a commit.
@@ -193,11 +203,7 @@ async fn a_connection_the_server_ended_is_closed_not_handed_out_again() {
         return;
     };
     let first = backend_pid(&db.pool).await;
-    scalar(
-        &db.outside,
-        &format!("SELECT pg_terminate_backend({first}, 5000)::INT::BIGINT"),
-    )
-    .await;
+    terminate(&db.outside, first).await;
     // Used again within the idle threshold, it is not checked: the request that takes it
     // fails, as one in flight would have. The one after gets a new connection.
     let failed = db
@@ -214,11 +220,7 @@ async fn a_connection_idle_past_the_threshold_is_checked_before_it_is_handed_out
         return;
     };
     let first = backend_pid(&db.pool).await;
-    scalar(
-        &db.outside,
-        &format!("SELECT pg_terminate_backend({first}, 5000)::INT::BIGINT"),
-    )
-    .await;
+    terminate(&db.outside, first).await;
     tokio::time::sleep(Duration::from_millis(400)).await;
     // The check finds it dead: the statement runs on a new connection and succeeds.
     assert_ne!(backend_pid(&db.pool).await, first);

@@ -42,10 +42,7 @@ use std::{
 };
 
 use rusqlite::Connection;
-use sea_orm::{
-    ConnAcquireErr, ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr,
-    Statement,
-};
+use sea_orm::{ConnectionTrait, DbBackend, DbErr, ExecResult, QueryResult, RuntimeErr, Statement};
 use tokio::sync::{OwnedMutexGuard, OwnedSemaphorePermit, Semaphore};
 
 pub use errors::is_unique_violation;
@@ -134,17 +131,8 @@ impl Pool {
     }
 
     async fn acquire(&self) -> Result<Checkout, DbErr> {
-        let slots = &self.0.slots;
-        let slot = match Arc::clone(slots).try_acquire_owned() {
-            Ok(slot) => slot,
-            Err(_) => tokio::time::timeout(
-                self.0.options.acquire_timeout,
-                Arc::clone(slots).acquire_owned(),
-            )
-            .await
-            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::Timeout))?
-            .map_err(|_| DbErr::ConnectionAcquire(ConnAcquireErr::ConnectionClosed))?,
-        };
+        let deadline = tokio::time::Instant::now() + self.0.options.acquire_timeout;
+        let slot = super::pool_slot(&self.0.slots, deadline).await?;
         let idle = self
             .0
             .idle

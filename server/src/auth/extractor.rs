@@ -43,12 +43,12 @@ impl FromRequestParts<AppState> for AuthUser {
 
 /// A caller whose access token verified, but whose session has not been looked up yet.
 ///
-/// For the hottest reads (`GET /todos`, `GET /users/me`), which check the session in the
-/// same statement as their first read ([`sessions::find_live`], [`sessions::live_condition`])
-/// and so save a round
-/// trip to the database on every request. The ids are private to `auth`: the only way to
-/// use one is a function of [`sessions`] that checks the session, so a handler cannot
-/// forget to. Every other handler takes [`AuthUser`].
+/// For the todo routes and `GET /users/me`, the hot path: each checks the session in
+/// the same statement as its work ([`sessions::live_condition`], [`sessions::find_live`])
+/// and so saves a round trip to the database on every request. The ids are private to
+/// `auth`: the only way to use one is a function of [`sessions`] that checks the session
+/// or builds that check, so a handler cannot forget to. Every other handler takes
+/// [`AuthUser`].
 #[derive(Clone, Copy, Debug)]
 pub struct UncheckedSession {
     pub(super) user_id: Uuid,

@@ -1,7 +1,7 @@
 //! Authentication: who is calling, proven by tokens, and the sessions behind them.
 
 /// The `AuthUser` extractor: a valid access token of a live session, or a 401; and
-/// `UncheckedSession`, for reads that check the session in their own statement.
+/// `UncheckedSession`, for queries that check the session in their own statement.
 pub mod extractor;
 /// Signing and verifying access and refresh tokens.
 pub mod jwt;

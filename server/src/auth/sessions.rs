@@ -231,9 +231,43 @@ pub async fn require_live(
     live_session(caller, found).map(drop)
 }
 
-/// `caller`'s user id once the session is known live: the first read of a handler that
-/// takes an [`UncheckedSession`] checks the session in its own statement, and turns a
-/// missing row into this rejection with [`live_session`].
+/// `input`, or the first error of a request whose session is not checked yet: the 401 of
+/// a signed-out session comes before its input's own 400, 404 or 422, as on every route.
+/// A handler that takes an [`UncheckedSession`] takes its other extractors as `Result`s
+/// and passes what they made here, so that only an invalid request costs a lookup.
+///
+/// # Errors
+/// [`TokenRejection::SessionRevoked`] for an invalid `input` of a signed-out session,
+/// `input`'s own error for a live one; [`ApiError::Database`] if the lookup fails.
+pub async fn valid_input<T>(
+    db: &impl ConnectionTrait,
+    caller: UncheckedSession,
+    input: Result<T, ApiError>,
+) -> Result<T, ApiError> {
+    match input {
+        Ok(input) => Ok(input),
+        Err(invalid) => Err(require_live(db, caller).await.err().unwrap_or(invalid)),
+    }
+}
+
+/// The error of a read or write of one of the caller's rows, filtered by
+/// [`live_condition`], that found none: a signed-out session (401), or no such row
+/// (404). Only this path, the rare one, costs a second lookup.
+///
+/// # Errors
+/// Always: [`TokenRejection::SessionRevoked`] or [`ApiError::NotFound`], or
+/// [`ApiError::Database`] if the lookup fails.
+pub async fn missing_row(db: &impl ConnectionTrait, caller: UncheckedSession) -> ApiError {
+    require_live(db, caller)
+        .await
+        .err()
+        .unwrap_or(ApiError::NotFound)
+}
+
+/// `caller`'s user id, for the statement that checks the session with
+/// [`live_condition`] or [`find_live`], and for what follows once one has: a statement
+/// that found nothing turns that into a rejection with [`live_session`] or
+/// [`missing_row`].
 #[must_use]
 pub fn caller_id(caller: UncheckedSession) -> Uuid {
     caller.user_id

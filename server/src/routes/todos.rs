@@ -1,4 +1,9 @@
 //! `/todos`: the caller's todos.
+//!
+//! Every handler here takes an [`UncheckedSession`]: the service checks the session in
+//! the statement that does the work, and the handler takes its other extractors as
+//! `Result`s, so that [`sessions::valid_input`] can answer a signed-out session's invalid
+//! request with its 401 first, as on every other route.
 
 use axum::{
     extract::{FromRequestParts, State},
@@ -14,7 +19,7 @@ use app::{
 };
 
 use crate::{
-    auth::{AuthUser, UncheckedSession, sessions},
+    auth::{UncheckedSession, sessions},
     error::{ApiError, ApiResult},
     extract::{AppJson, AppQuery, IdPath},
     services::{
@@ -50,16 +55,10 @@ async fn list(
         let cursor = query.cursor.as_deref().map(PageCursor::parse).transpose()?;
         Ok((query.status.unwrap_or_default(), limit, cursor))
     });
-    match parsed {
-        Ok((filter, limit, cursor)) => Ok(AppJson(
-            todos::list(&state.db, caller, filter, limit, cursor).await?,
-        )),
-        // A signed-out session is a 401 before its query is a 422, as for every route.
-        Err(invalid) => Err(sessions::require_live(&state.db, caller)
-            .await
-            .err()
-            .unwrap_or(invalid)),
-    }
+    let (filter, limit, cursor) = sessions::valid_input(&state.db, caller, parsed).await?;
+    Ok(AppJson(
+        todos::list(&state.db, caller, filter, limit, cursor).await?,
+    ))
 }
 
 /// Adds a todo at the end of the list. With an `Idempotency-Key`, a repeat of the same
@@ -76,25 +75,22 @@ async fn list(
 )]
 async fn create(
     State(state): State<AppState>,
-    auth: AuthUser,
-    IdempotencyKeyHeader(key): IdempotencyKeyHeader,
-    AppJson(body): AppJson<NewTodo>,
+    caller: UncheckedSession,
+    key: Result<IdempotencyKeyHeader, ApiError>,
+    body: Result<AppJson<NewTodo>, ApiError>,
 ) -> ApiResult<(StatusCode, AppJson<Todo>)> {
-    let title = TodoTitle::parse(&body.title)?;
-    let completed = body.completed.unwrap_or(false);
+    let parsed = key.and_then(|IdempotencyKeyHeader(key)| {
+        let AppJson(body) = body?;
+        let title = TodoTitle::parse(&body.title)?;
+        Ok((key, title, body.completed.unwrap_or(false)))
+    });
+    let (key, title, completed) = sessions::valid_input(&state.db, caller, parsed).await?;
     let todo = match key {
         Some(key) => {
-            idempotency::create_todo_once(
-                &state.db,
-                &state.events,
-                auth.user_id,
-                &key,
-                title,
-                completed,
-            )
-            .await?
+            idempotency::create_todo_once(&state.db, &state.events, caller, &key, title, completed)
+                .await?
         }
-        None => todos::create(&state.db, &state.events, auth.user_id, title, completed).await?,
+        None => todos::create(&state.db, &state.events, caller, title, completed).await?,
     };
     Ok((StatusCode::CREATED, AppJson(todo)))
 }
@@ -157,10 +153,11 @@ impl<S: Send + Sync> FromRequestParts<S> for IdempotencyKeyHeader {
 )]
 async fn get_one(
     State(state): State<AppState>,
-    auth: AuthUser,
-    IdPath(id): IdPath,
+    caller: UncheckedSession,
+    id: Result<IdPath, ApiError>,
 ) -> ApiResult<AppJson<Todo>> {
-    Ok(AppJson(todos::get(&state.db, auth.user_id, id).await?))
+    let IdPath(id) = sessions::valid_input(&state.db, caller, id).await?;
+    Ok(AppJson(todos::get(&state.db, caller, id).await?))
 }
 
 /// Changes the fields given, and only those.
@@ -177,16 +174,21 @@ async fn get_one(
 )]
 async fn update(
     State(state): State<AppState>,
-    auth: AuthUser,
-    IdPath(id): IdPath,
-    AppJson(body): AppJson<TodoPatch>,
+    caller: UncheckedSession,
+    id: Result<IdPath, ApiError>,
+    body: Result<AppJson<TodoPatch>, ApiError>,
 ) -> ApiResult<AppJson<Todo>> {
-    let changes = TodoChanges {
-        title: body.title.as_deref().map(TodoTitle::parse).transpose()?,
-        completed: body.completed,
-    };
+    let parsed = id.and_then(|IdPath(id)| {
+        let AppJson(body) = body?;
+        let changes = TodoChanges {
+            title: body.title.as_deref().map(TodoTitle::parse).transpose()?,
+            completed: body.completed,
+        };
+        Ok((id, changes))
+    });
+    let (id, changes) = sessions::valid_input(&state.db, caller, parsed).await?;
     Ok(AppJson(
-        todos::update(&state.db, &state.events, auth.user_id, id, changes).await?,
+        todos::update(&state.db, &state.events, caller, id, changes).await?,
     ))
 }
 
@@ -198,10 +200,11 @@ async fn update(
 )]
 async fn delete(
     State(state): State<AppState>,
-    auth: AuthUser,
-    IdPath(id): IdPath,
+    caller: UncheckedSession,
+    id: Result<IdPath, ApiError>,
 ) -> ApiResult<StatusCode> {
-    todos::delete(&state.db, &state.events, auth.user_id, id).await?;
+    let IdPath(id) = sessions::valid_input(&state.db, caller, id).await?;
+    todos::delete(&state.db, &state.events, caller, id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -213,11 +216,12 @@ async fn delete(
 )]
 async fn toggle_all(
     State(state): State<AppState>,
-    auth: AuthUser,
-    AppJson(body): AppJson<ToggleAll>,
+    caller: UncheckedSession,
+    body: Result<AppJson<ToggleAll>, ApiError>,
 ) -> ApiResult<AppJson<Updated>> {
+    let AppJson(body) = sessions::valid_input(&state.db, caller, body).await?;
     let updated =
-        todos::set_all_completed(&state.db, &state.events, auth.user_id, body.completed).await?;
+        todos::set_all_completed(&state.db, &state.events, caller, body.completed).await?;
     Ok(AppJson(Updated { updated }))
 }
 
@@ -249,12 +253,12 @@ enum OnlyCompleted {
 )]
 async fn clear_completed(
     State(state): State<AppState>,
-    auth: AuthUser,
-    AppQuery(query): AppQuery<ClearQuery>,
+    caller: UncheckedSession,
+    query: Result<AppQuery<ClearQuery>, ApiError>,
 ) -> ApiResult<AppJson<Deleted>> {
-    let ClearQuery {
+    let AppQuery(ClearQuery {
         status: OnlyCompleted::Completed,
-    } = query;
-    let deleted = todos::delete_completed(&state.db, &state.events, auth.user_id).await?;
+    }) = sessions::valid_input(&state.db, caller, query).await?;
+    let deleted = todos::delete_completed(&state.db, &state.events, caller).await?;
     Ok(AppJson(Deleted { deleted }))
 }

@@ -21,6 +21,7 @@ use app::{domain::TodoTitle, dto};
 
 use super::todos;
 use crate::{
+    auth::{UncheckedSession, sessions},
     db::{self, Db},
     entities::idempotency_key,
     error::ApiError,
@@ -68,18 +69,24 @@ impl IdempotencyKey {
 /// Creates the todo once per `(user, key)` (see the module docs). Only the request that
 /// creates it publishes its `todo` event: a repeat changes nothing.
 ///
+/// The session is checked first, on its own: this path is several statements anyway,
+/// and a repeat must not answer a signed-out session.
+///
 /// # Errors
-/// [`ApiError::Validation`] naming the header when the key was used with another body;
-/// [`ApiError::Database`] if a query fails.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::Validation`] naming the
+/// header when the key was used with another body; [`ApiError::Database`] if a query
+/// fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn create_todo_once(
     db: &Db,
     events: &Events,
-    user: Uuid,
+    caller: UncheckedSession,
     key: &IdempotencyKey,
     title: TodoTitle,
     completed: bool,
 ) -> Result<dto::Todo, ApiError> {
+    sessions::require_live(db, caller).await?;
+    let user = sessions::caller_id(caller);
     let fingerprint = fingerprint(&title, completed);
     let draft = todos::draft(user, title, completed);
     let answer: dto::Todo = draft.clone().into();

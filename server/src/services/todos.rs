@@ -1,5 +1,8 @@
 //! Todos. Every query is scoped by the owner: a todo of another user is, to the caller,
-//! a todo that does not exist. The owner's counts follow every write by themselves: the
+//! a todo that does not exist. Every one also checks, in its own statement, that the
+//! caller's session is live ([`sessions::live_condition`]): a request is one round trip
+//! to the database, not a session lookup and then the work, and a statement that finds
+//! no row asks [`sessions::missing_row`] whether that is a 401 or a 404. The owner's counts follow every write by themselves: the
 //! database's triggers keep `todo_counts` (see the migration that made it).
 //!
 //! Every write publishes its live-update event with itself, both or neither ([`Events`]:
@@ -11,7 +14,7 @@
 use sea_orm::{
     ColumnTrait, Condition, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QueryOrder,
     QuerySelect, QueryTrait,
-    sea_query::{Alias, Expr, Func},
+    sea_query::{Alias, Expr, Func, InsertStatement, Query},
 };
 use serde::Serialize;
 use uuid::Uuid;
@@ -104,36 +107,67 @@ pub async fn list(
     })
 }
 
-/// Adds a todo at the end of the user's list: on PostgreSQL one statement that also
+/// Adds a todo at the end of the caller's list: on PostgreSQL one statement that also
 /// stages its event ([`Events::write_and_publish_each`]), on SQLite a transaction.
 ///
 /// # Errors
-/// [`ApiError::Database`] if the insert fails.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::Database`] if the insert
+/// fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn create(
     db: &Db,
     events: &Events,
-    user: Uuid,
+    caller: UncheckedSession,
     title: TodoTitle,
     completed: bool,
 ) -> Result<dto::Todo, ApiError> {
+    let user = sessions::caller_id(caller);
     let model = draft(user, title, completed);
-    if !events.stages_in_statement() {
-        let mut txn = events.begin(db).await?;
-        let todo = insert(&mut txn, model).await?;
-        txn.commit().await?;
+    let todo = dto::Todo::from(model.clone());
+    let mut write = insert_if_live(caller, model);
+    if events.stages_in_statement() {
+        write.returning_all();
+        let data = Expr::val(events::to_json(&todo)?);
+        let written = events
+            .write_and_publish_each(db, write, user, Kind::Todo, data)
+            .await?;
+        sessions::live_session(caller, written.first())?;
         return Ok(todo);
     }
-    let todo = dto::Todo::from(model.clone());
-    let write = todo::Entity::insert(todo::ActiveModel::from(model))
-        .into_query()
-        .returning_all()
-        .to_owned();
-    let data = Expr::val(events::to_json(&todo)?);
-    events
-        .write_and_publish_each(db, write, user, Kind::Todo, data)
-        .await?;
+    let mut txn = events.begin(db).await?;
+    let inserted = txn.conn().execute(&write).await?.rows_affected();
+    sessions::live_session(caller, (inserted > 0).then_some(()))?;
+    txn.publish(user, Kind::Todo, &todo).await?;
+    txn.commit().await?;
     Ok(todo)
+}
+
+/// `INSERT INTO todos … SELECT <model> WHERE <the caller's session is live>`: inserts
+/// nothing for a signed-out session.
+fn insert_if_live(caller: UncheckedSession, model: todo::Model) -> InsertStatement {
+    let mut values = Query::select();
+    values
+        .expr(Expr::val(model.id))
+        .expr(Expr::val(model.user_id))
+        .expr(Expr::val(model.title))
+        .expr(Expr::val(model.completed))
+        .expr(Expr::val(model.created_at))
+        .expr(Expr::val(model.updated_at))
+        .and_where(sessions::live_condition(caller));
+    let mut insert = Query::insert();
+    insert
+        .into_table(todo::Entity)
+        .columns([
+            todo::Column::Id,
+            todo::Column::UserId,
+            todo::Column::Title,
+            todo::Column::Completed,
+            todo::Column::CreatedAt,
+            todo::Column::UpdatedAt,
+        ])
+        .select_from(values)
+        .expect("six columns and six values");
+    insert
 }
 
 /// A new todo of `user`, not yet stored: its id and timestamps are decided here.
@@ -164,17 +198,25 @@ pub async fn insert(txn: &mut EventTxn<'_>, model: todo::Model) -> Result<dto::T
     Ok(todo)
 }
 
-/// One of the user's todos.
+/// One of the caller's todos.
 ///
 /// # Errors
-/// [`ApiError::NotFound`] when the user has no todo with this id.
-pub async fn get(db: &impl ConnectionTrait, user: Uuid, id: Uuid) -> Result<dto::Todo, ApiError> {
-    todo::Entity::find_by_id(id)
-        .filter(todo::Column::UserId.eq(user))
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::NotFound`] when the caller
+/// has no todo with this id.
+pub async fn get(
+    db: &impl ConnectionTrait,
+    caller: UncheckedSession,
+    id: Uuid,
+) -> Result<dto::Todo, ApiError> {
+    let found = todo::Entity::find_by_id(id)
+        .filter(todo::Column::UserId.eq(sessions::caller_id(caller)))
+        .filter(sessions::live_condition(caller))
         .one(db)
-        .await?
-        .map(Into::into)
-        .ok_or(ApiError::NotFound)
+        .await?;
+    match found {
+        Some(todo) => Ok(todo.into()),
+        None => Err(sessions::missing_row(db, caller).await),
+    }
 }
 
 /// What a PATCH changes; `None` leaves a field as it is.
@@ -188,23 +230,26 @@ pub struct TodoChanges {
 /// PATCHes of different fields both stick.
 ///
 /// # Errors
-/// [`ApiError::NotFound`] when the user has no todo with this id.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::NotFound`] when the caller
+/// has no todo with this id.
 #[tracing::instrument(skip(db, events))]
 pub async fn update(
     db: &Db,
     events: &Events,
-    user: Uuid,
+    caller: UncheckedSession,
     id: Uuid,
     changes: TodoChanges,
 ) -> Result<dto::Todo, ApiError> {
     if changes.title.is_none() && changes.completed.is_none() {
         // Nothing changes, so nothing is published.
-        return get(db, user, id).await;
+        return get(db, caller, id).await;
     }
+    let user = sessions::caller_id(caller);
     let mut update = todo::Entity::update_many()
         .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
         .filter(todo::Column::Id.eq(id))
-        .filter(todo::Column::UserId.eq(user));
+        .filter(todo::Column::UserId.eq(user))
+        .filter(sessions::live_condition(caller));
     if let Some(title) = changes.title {
         update = update.col_expr(todo::Column::Title, Expr::value(title.into_inner()));
     }
@@ -223,44 +268,49 @@ pub async fn update(
         ];
         let data = Func::cust(Alias::new("todo_json")).args(columns.map(Expr::col));
         let write = update.into_query().returning_all().to_owned();
-        let row = events
+        let written = events
             .write_and_publish_each(db, write, user, Kind::Todo, data.into())
-            .await?
-            .pop()
-            .ok_or(ApiError::NotFound)?;
-        return Ok(todo::Model::from_query_result(&row, "")?.into());
+            .await?;
+        return match written.first() {
+            Some(row) => Ok(todo::Model::from_query_result(row, "")?.into()),
+            None => Err(sessions::missing_row(db, caller).await),
+        };
     }
     let mut txn = events.begin(db).await?;
-    let todo = {
-        if txn.conn().support_returning() {
-            // The changed row comes back with the update, no second round trip.
-            update
-                .exec_with_returning(txn.conn())
-                .await?
-                .pop()
-                .map(dto::Todo::from)
-                .ok_or(ApiError::NotFound)?
-        } else {
-            if update.exec(txn.conn()).await?.rows_affected == 0 {
-                return Err(ApiError::NotFound);
-            }
-            get(txn.conn(), user, id).await?
+    let todo = if txn.conn().support_returning() {
+        // The changed row comes back with the update, no second round trip.
+        match update.exec_with_returning(txn.conn()).await?.pop() {
+            Some(todo) => dto::Todo::from(todo),
+            None => return Err(sessions::missing_row(txn.conn(), caller).await),
         }
+    } else {
+        if update.exec(txn.conn()).await?.rows_affected == 0 {
+            return Err(sessions::missing_row(txn.conn(), caller).await);
+        }
+        get(txn.conn(), caller, id).await?
     };
     txn.publish(user, Kind::Todo, &todo).await?;
     txn.commit().await?;
     Ok(todo)
 }
 
-/// Deletes one of the user's todos.
+/// Deletes one of the caller's todos.
 ///
 /// # Errors
-/// [`ApiError::NotFound`] when the user has no todo with this id.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::NotFound`] when the caller
+/// has no todo with this id.
 #[tracing::instrument(skip(db, events))]
-pub async fn delete(db: &Db, events: &Events, user: Uuid, id: Uuid) -> Result<(), ApiError> {
+pub async fn delete(
+    db: &Db,
+    events: &Events,
+    caller: UncheckedSession,
+    id: Uuid,
+) -> Result<(), ApiError> {
+    let user = sessions::caller_id(caller);
     let delete = todo::Entity::delete_many()
         .filter(todo::Column::Id.eq(id))
-        .filter(todo::Column::UserId.eq(user));
+        .filter(todo::Column::UserId.eq(user))
+        .filter(sessions::live_condition(caller));
     let data = serde_json::json!({ "id": id });
     if events.stages_in_statement() {
         // PostgreSQL: the delete stages its own event, one statement.
@@ -275,14 +325,14 @@ pub async fn delete(db: &Db, events: &Events, user: Uuid, id: Uuid) -> Result<()
             )
             .await?;
         return if deleted.is_empty() {
-            Err(ApiError::NotFound)
+            Err(sessions::missing_row(db, caller).await)
         } else {
             Ok(())
         };
     }
     let mut txn = events.begin(db).await?;
     if delete.exec(txn.conn()).await?.rows_affected == 0 {
-        return Err(ApiError::NotFound);
+        return Err(sessions::missing_row(txn.conn(), caller).await);
     }
     txn.publish(user, Kind::TodoDeleted, &data).await?;
     txn.commit().await
@@ -295,10 +345,18 @@ struct Counts {
     completed_count: u64,
 }
 
-/// Publishes the user's new counts after a bulk change of `changed` todos, if any, and
-/// commits.
-async fn commit_bulk(mut txn: EventTxn<'_>, user: Uuid, changed: u64) -> Result<u64, ApiError> {
-    if changed > 0 {
+/// Publishes the caller's new counts after a bulk change of `changed` todos, if any, and
+/// commits. A change of none may also mean a signed-out session (the change checked it,
+/// see the module docs): that is a 401.
+async fn commit_bulk(
+    mut txn: EventTxn<'_>,
+    caller: UncheckedSession,
+    changed: u64,
+) -> Result<u64, ApiError> {
+    let user = sessions::caller_id(caller);
+    if changed == 0 {
+        sessions::require_live(txn.conn(), caller).await?;
+    } else {
         let (active_count, completed_count) = todo_counts::read(txn.conn(), user).await?;
         let counts = Counts {
             active_count,
@@ -310,41 +368,49 @@ async fn commit_bulk(mut txn: EventTxn<'_>, user: Uuid, changed: u64) -> Result<
     Ok(changed)
 }
 
-/// Marks all of the user's todos completed (or not); returns how many changed.
+/// Marks all of the caller's todos completed (or not); returns how many changed.
 ///
 /// # Errors
-/// [`ApiError::Database`] if the update fails.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::Database`] if the update
+/// fails.
 #[tracing::instrument(skip(db, events))]
 pub async fn set_all_completed(
     db: &Db,
     events: &Events,
-    user: Uuid,
+    caller: UncheckedSession,
     completed: bool,
 ) -> Result<u64, ApiError> {
     let txn = events.begin(db).await?;
     let changed = todo::Entity::update_many()
         .col_expr(todo::Column::Completed, Expr::value(completed))
         .col_expr(todo::Column::UpdatedAt, Expr::value(db::now()))
-        .filter(todo::Column::UserId.eq(user))
+        .filter(todo::Column::UserId.eq(sessions::caller_id(caller)))
         .filter(todo::Column::Completed.ne(completed))
+        .filter(sessions::live_condition(caller))
         .exec(txn.conn())
         .await?
         .rows_affected;
-    commit_bulk(txn, user, changed).await
+    commit_bulk(txn, caller, changed).await
 }
 
-/// Deletes the user's completed todos; returns how many.
+/// Deletes the caller's completed todos; returns how many.
 ///
 /// # Errors
-/// [`ApiError::Database`] if the delete fails.
+/// [`ApiError::Token`] for a signed-out session; [`ApiError::Database`] if the delete
+/// fails.
 #[tracing::instrument(skip(db, events))]
-pub async fn delete_completed(db: &Db, events: &Events, user: Uuid) -> Result<u64, ApiError> {
+pub async fn delete_completed(
+    db: &Db,
+    events: &Events,
+    caller: UncheckedSession,
+) -> Result<u64, ApiError> {
     let txn = events.begin(db).await?;
     let changed = todo::Entity::delete_many()
-        .filter(todo::Column::UserId.eq(user))
+        .filter(todo::Column::UserId.eq(sessions::caller_id(caller)))
         .filter(todo::Column::Completed.eq(true))
+        .filter(sessions::live_condition(caller))
         .exec(txn.conn())
         .await?
         .rows_affected;
-    commit_bulk(txn, user, changed).await
+    commit_bulk(txn, caller, changed).await
 }

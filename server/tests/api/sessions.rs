@@ -99,8 +99,10 @@ async fn the_reads_that_check_the_session_themselves_refuse_a_signed_out_one() {
     );
 }
 
-/// A signed-out session's writes of one todo get its 401 before any 404 or 422, with or
-/// without an `Idempotency-Key`, and write nothing.
+/// A signed-out session's requests for its todos get its 401 before any 404 or 422, with
+/// or without an `Idempotency-Key`, whatever the body, and write nothing: each checks the
+/// session in the statement that does the work, and asks again only when that found no
+/// row or the request was invalid.
 #[tokio::test]
 async fn a_signed_out_sessions_writes_of_a_todo_are_401_before_404_or_422() {
     let app = spawn_app().await;
@@ -159,6 +161,30 @@ async fn a_signed_out_sessions_writes_of_a_todo_are_401_before_404_or_422() {
         }
         let response = send(request).await;
         assert_eq!(response.status(), 401, "{method} {path} {body:?} {key:?}");
+        assert_error(response, 401, "session_revoked").await;
+    }
+    let completed = serde_json::json!({ "completed": true }).to_string();
+    let others = [
+        (Method::GET, mine.as_str(), None),
+        (Method::GET, missing.as_str(), None),
+        (Method::GET, "/api/v1/todos/not-a-uuid", None),
+        (Method::PATCH, "/api/v1/todos", Some(completed.as_str())),
+        (Method::PATCH, "/api/v1/todos", Some("{}")),
+        (Method::DELETE, "/api/v1/todos?status=completed", None),
+        (Method::DELETE, "/api/v1/todos?status=active", None),
+        (Method::POST, "/api/v1/todos", Some("{\"title\":")),
+        (Method::POST, "/api/v1/todos", Some("[1]")),
+        (Method::PATCH, mine.as_str(), Some("not json")),
+    ];
+    for (method, path, body) in others {
+        let mut request = app.request(method.clone(), path, Some(&phone.access_token));
+        if let Some(body) = body {
+            request = request
+                .header("Content-Type", "application/json")
+                .body(body.to_owned());
+        }
+        let response = send(request).await;
+        assert_eq!(response.status(), 401, "{method} {path} {body:?}");
         assert_error(response, 401, "session_revoked").await;
     }
 

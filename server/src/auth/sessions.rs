@@ -194,8 +194,9 @@ pub async fn is_live(
 
 /// The condition that `caller`'s session is live, to add to a query about the caller's
 /// own rows: `EXISTS (SELECT 1 FROM sessions WHERE id = … AND user_id = … AND revoked_at
-/// IS NULL)`. A query that finds nothing with it means a signed-out session (a 401), so
-/// use it only where the row must exist for a live session (see [`live_session`]).
+/// IS NULL)`. A query that finds nothing with it is a signed-out session (a 401) where
+/// the row must exist for a live session ([`live_session`]), and either that or a
+/// missing row where it need not ([`missing_row`]).
 #[must_use]
 pub fn live_condition(caller: UncheckedSession) -> Expr {
     Expr::exists(

@@ -1,9 +1,10 @@
 //! Todos. Every query is scoped by the owner: a todo of another user is, to the caller,
-//! a todo that does not exist. Every one also checks, in its own statement, that the
-//! caller's session is live ([`sessions::live_condition`]): a request is one round trip
-//! to the database, not a session lookup and then the work, and a statement that finds
-//! no row asks [`sessions::missing_row`] whether that is a 401 or a 404. The owner's counts follow every write by themselves: the
-//! database's triggers keep `todo_counts` (see the migration that made it).
+//! a todo that does not exist. The first statement of each function also checks that the
+//! caller's session is live ([`sessions::live_condition`]): no session lookup before the
+//! work, one round trip less a request; a statement that finds no row asks
+//! [`sessions::missing_row`] whether that is a 401 or a 404. The owner's counts follow
+//! every write by themselves: the database's triggers keep `todo_counts` (see the
+//! migration that made it).
 //!
 //! Every write publishes its live-update event with itself, both or neither ([`Events`]:
 //! in the write's transaction, or on PostgreSQL in the write's own statement): a

@@ -253,11 +253,9 @@ pub async fn valid_input<T>(
 
 /// The error of a read or write of one of the caller's rows, filtered by
 /// [`live_condition`], that found none: a signed-out session (401), or no such row
-/// (404). Only this path, the rare one, costs a second lookup.
-///
-/// # Errors
-/// Always: [`TokenRejection::SessionRevoked`] or [`ApiError::NotFound`], or
-/// [`ApiError::Database`] if the lookup fails.
+/// (404): [`TokenRejection::SessionRevoked`] or [`ApiError::NotFound`], or
+/// [`ApiError::Database`] if the lookup fails. Only this path, the rare one, costs a
+/// second lookup.
 pub async fn missing_row(db: &impl ConnectionTrait, caller: UncheckedSession) -> ApiError {
     require_live(db, caller)
         .await

@@ -185,7 +185,8 @@ pub fn draft(user: Uuid, title: TodoTitle, completed: bool) -> todo::Model {
     }
 }
 
-/// Stores a [`draft`] and publishes it, in `txn`.
+/// Stores a [`draft`] and publishes it, in `txn`, without checking the session: for a
+/// caller that has checked it (the create with an `Idempotency-Key`, first of all).
 ///
 /// # Errors
 /// [`ApiError::Database`] if the insert fails.

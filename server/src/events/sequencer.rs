@@ -9,11 +9,16 @@
 //! burst, one short transaction per batch, not one lock hand-off per write.
 //!
 //! A run that fails leaves the events staged (the writes stay committed and answer as
-//! such); the next run for the user, or the sweep, moves them.
+//! such); the next run for the user, or the sweep, moves them. The sweep also vacuums the
+//! staging table when this instance's runs have emptied rows out of it since the last time
+//! ([`store::vacuum_staging`] says why).
 
 use std::{
     collections::{HashMap, hash_map::Entry},
-    sync::{Arc, Mutex},
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicU64, Ordering},
+    },
     time::Duration,
 };
 
@@ -36,6 +41,8 @@ pub struct Sequencer {
     settings: LiveSettings,
     /// The users with a run under way, and where their runs stand.
     runs: Mutex<HashMap<Uuid, Runs>>,
+    /// How many events this instance's runs moved since its last vacuum of the staging.
+    moved_since_vacuum: AtomicU64,
 }
 
 /// Where one user's runs stand. Each request for a run gets the next ticket; a run
@@ -52,6 +59,7 @@ impl Sequencer {
             db,
             settings,
             runs: Mutex::new(HashMap::new()),
+            moved_since_vacuum: AtomicU64::new(0),
         });
         tokio::spawn(Arc::clone(&sequencer).sweep());
         sequencer
@@ -87,8 +95,13 @@ impl Sequencer {
     async fn run(self: Arc<Self>, user: Uuid) {
         loop {
             let covers = self.lock().get(&user).map_or(0, |runs| runs.issued);
-            if let Err(error) = store::sequence(&self.db, self.settings, user).await {
-                tracing::warn!(%error, %user, "sequencing live-update events failed; retried later");
+            match store::sequence(&self.db, self.settings, user).await {
+                Ok(moved) => {
+                    self.moved_since_vacuum.fetch_add(moved, Ordering::Relaxed);
+                }
+                Err(error) => {
+                    tracing::warn!(%error, %user, "sequencing live-update events failed; retried later");
+                }
             }
             let mut runs = self.lock();
             let Some(state) = runs.get(&user) else {
@@ -102,11 +115,17 @@ impl Sequencer {
         }
     }
 
-    /// Sequences, every [`SWEEP_EVERY`], the users whose staged events no run moved.
+    /// Sequences, every [`SWEEP_EVERY`], the users whose staged events no run moved, and
+    /// vacuums the staging if this instance's runs moved any since the last sweep.
     async fn sweep(self: Arc<Self>) {
         let mut every = tokio::time::interval(SWEEP_EVERY);
         loop {
             every.tick().await;
+            if self.moved_since_vacuum.swap(0, Ordering::Relaxed) > 0
+                && let Err(error) = store::vacuum_staging(&self.db).await
+            {
+                tracing::warn!(%error, "vacuuming the staged live-update events failed");
+            }
             match store::users_with_staged_events(&self.db).await {
                 Ok(users) => {
                     for user in users {

@@ -171,3 +171,46 @@ async fn an_event_left_staged_by_a_stopped_instance_is_sequenced_by_the_sweep() 
     create(&app, token, "after".to_owned()).await;
     assert_eq!(stream.event(SECOND).await.number(), 3);
 }
+
+/// How many times `staged_events` was vacuumed by a statement (autovacuum counts apart) in
+/// `admin`'s database, as PostgreSQL's statistics count it.
+async fn staging_vacuums(admin: &sea_orm::DatabaseConnection) -> i64 {
+    let row = sea_orm::ConnectionTrait::query_one_raw(
+        admin,
+        sea_orm::Statement::from_string(
+            sea_orm::DbBackend::Postgres,
+            "SELECT vacuum_count FROM pg_stat_user_tables WHERE relname = 'staged_events'",
+        ),
+    )
+    .await
+    .unwrap()
+    .unwrap();
+    row.try_get_by_index(0).unwrap()
+}
+
+/// Every event's row leaves `staged_events` a moment after it came, and the machines this
+/// runs on have autovacuum off: without the server's own vacuum the deleted rows pile up
+/// and every sequencing run steps over them (`store::vacuum_staging`).
+#[tokio::test]
+async fn the_staging_is_vacuumed_once_runs_have_emptied_rows_out_of_it() {
+    if !on_postgres() {
+        return;
+    }
+    let app = spawn_app().await;
+    let admin = sea_orm::Database::connect(app.database_url.clone().unwrap())
+        .await
+        .unwrap();
+    let (_, tokens) = TestUser::signed_up(&app).await;
+    let before = staging_vacuums(&admin).await;
+
+    create(&app, &tokens.access_token, "staged, then moved".to_owned()).await;
+    // The sweep runs every 2 s; give it two.
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
+    while staging_vacuums(&admin).await == before {
+        assert!(
+            tokio::time::Instant::now() < deadline,
+            "no vacuum of staged_events after a write"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -67,8 +67,13 @@ pub async fn append(
 /// of the history, at most every 100 events. Pruning is one indexed delete of the oldest
 /// of the user's events, so the history holds between `history` and `history + 99` events.
 fn prune_due(before: i64, latest: i64, history: i64) -> bool {
-    let every = (history / 10).clamp(1, 100);
+    let every = prune_step(history);
     latest / every > before / every
+}
+
+/// How many events apart the pruning points of a history of `history` are.
+fn prune_step(history: i64) -> i64 {
+    (history / 10).clamp(1, 100)
 }
 
 /// `UPDATE … SET last_id = last_id + 1 RETURNING last_id`, as an upsert so that a user's
@@ -290,9 +295,10 @@ async fn prune(
 }
 
 /// The id at and below which a prune after `before` finds nothing left to delete: the
-/// prune before it, at a multiple of the step at most `history / 10` below `before`, took
-/// everything up to `history` behind that. Twice the history back leaves room for the
-/// prunes in between to have failed, and bounds what a prune reads whatever the table holds.
+/// prune before it ran at the last multiple of [`prune_step`] at or below `before`, or
+/// later, and took everything up to `history` behind that. Twice the history back leaves
+/// room for the prunes in between to have failed, and bounds what a prune reads whatever
+/// the table holds.
 fn prune_floor(before: i64, history: i64) -> i64 {
     before.saturating_sub(history.saturating_mul(2))
 }
@@ -364,7 +370,7 @@ mod tests {
     };
     use uuid::Uuid;
 
-    use super::{Kind, prune_due, prune_floor, stage_per_row};
+    use super::{Kind, prune_due, prune_floor, prune_step, stage_per_row};
 
     #[test]
     fn a_write_that_stages_an_event_per_row_is_one_statement_that_returns_the_rows() {
@@ -406,7 +412,7 @@ mod tests {
         // prune after `before` had a latest at or above the last multiple of the step at
         // or below `before`; the one before that, a step lower.
         for history in [1, 3, 50, 1_000, 100_000] {
-            let every = (history / 10).clamp(1, 100);
+            let every = prune_step(history);
             for before in [0, 1, 7, 99, 100, 101, 1_234, 5_000_000] {
                 let previous_latest = before / every * every;
                 let cut_off_before_that = previous_latest - every - history;

@@ -17,7 +17,7 @@ use std::{
     collections::{HashMap, hash_map::Entry},
     sync::{
         Arc, Mutex,
-        atomic::{AtomicU64, Ordering},
+        atomic::{AtomicBool, Ordering},
     },
     time::Duration,
 };
@@ -41,8 +41,8 @@ pub struct Sequencer {
     settings: LiveSettings,
     /// The users with a run under way, and where their runs stand.
     runs: Mutex<HashMap<Uuid, Runs>>,
-    /// How many events this instance's runs moved since its last vacuum of the staging.
-    moved_since_vacuum: AtomicU64,
+    /// Whether this instance's runs moved any event since its last vacuum of the staging.
+    moved_since_vacuum: AtomicBool,
 }
 
 /// Where one user's runs stand. Each request for a run gets the next ticket; a run
@@ -59,7 +59,7 @@ impl Sequencer {
             db,
             settings,
             runs: Mutex::new(HashMap::new()),
-            moved_since_vacuum: AtomicU64::new(0),
+            moved_since_vacuum: AtomicBool::new(false),
         });
         tokio::spawn(Arc::clone(&sequencer).sweep());
         sequencer
@@ -97,7 +97,9 @@ impl Sequencer {
             let covers = self.lock().get(&user).map_or(0, |runs| runs.issued);
             match store::sequence(&self.db, self.settings, user).await {
                 Ok(moved) => {
-                    self.moved_since_vacuum.fetch_add(moved, Ordering::Relaxed);
+                    if moved > 0 {
+                        self.moved_since_vacuum.store(true, Ordering::Relaxed);
+                    }
                 }
                 Err(error) => {
                     tracing::warn!(%error, %user, "sequencing live-update events failed; retried later");
@@ -121,7 +123,7 @@ impl Sequencer {
         let mut every = tokio::time::interval(SWEEP_EVERY);
         loop {
             every.tick().await;
-            if self.moved_since_vacuum.swap(0, Ordering::Relaxed) > 0
+            if self.moved_since_vacuum.swap(false, Ordering::Relaxed)
                 && let Err(error) = store::vacuum_staging(&self.db).await
             {
                 tracing::warn!(%error, "vacuuming the staged live-update events failed");

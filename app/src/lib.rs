@@ -33,7 +33,6 @@ pub use shell::CspNonce;
 pub use shell::shell;
 
 use leptos::prelude::*;
-use leptos_meta::{Link, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
 
 use crate::auth::AuthProvider;
@@ -48,16 +47,12 @@ use crate::routes::AppRoute;
 /// The whole application: the router and the layout around every page.
 #[component]
 pub fn App() -> impl IntoView {
-    provide_meta_context();
-
     // Effects only run in the browser, and only once the page is hydrated, so this flag
     // tells a person (and the browser tests) that the WASM half has taken over.
     let hydrated = RwSignal::new(false);
     Effect::new(move |_| hydrated.set(true));
 
     view! {
-        <Link rel="icon" type_="image/x-icon" href="/favicon.ico"/>
-        <Title text="Ticked"/>
         <Router>
             <AuthProvider>
             <LiveProvider>

@@ -1,5 +1,5 @@
 use leptos::prelude::*;
-use leptos_meta::{HashedStylesheet, MetaTags};
+use leptos_meta::HashedStylesheet;
 
 use crate::App;
 
@@ -23,11 +23,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
             <head>
                 <meta charset="utf-8"/>
                 <meta name="viewport" content="width=device-width, initial-scale=1"/>
+                // The title and icon are the same on every page, so they are written here,
+                // where the browser's bundle has no code for them (leptos_meta's client
+                // side would be in it otherwise).
+                <title>"Ticked"</title>
+                <link rel="icon" type="image/x-icon" href="/favicon.ico"/>
                 <AutoReload options=options.clone()/>
                 <HydrationScripts options=options.clone()/>
                 // Here rather than in `App`: only the server knows the file's hashed name.
                 <HashedStylesheet id="leptos" options/>
-                <MetaTags/>
             </head>
             <body>
                 <App/>

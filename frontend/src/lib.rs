@@ -7,6 +7,10 @@ use wasm_bindgen::prelude::wasm_bindgen;
 /// Takes over the server-rendered `<body>`: attaches event handlers and reactivity.
 #[wasm_bindgen]
 pub fn hydrate() {
+    // The release module stops at a panic before any hook could run
+    // (`panic=immediate-abort`, see the Makefile), so only debug builds, whose panics
+    // unwind, install the hook that prints the message in the console.
+    #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);
 }

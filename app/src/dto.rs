@@ -319,3 +319,50 @@ pub struct TodoList {
     /// Pass as `cursor` to get the next page; `null` on the last page.
     pub next_cursor: Option<String>,
 }
+
+#[cfg(test)]
+mod tests {
+    use chrono::{DateTime, TimeZone, Utc};
+    use uuid::Uuid;
+
+    use super::Todo;
+
+    fn todo_with(created_at: &str) -> String {
+        format!(
+            r#"{{"id":"{}","title":"x","completed":false,"created_at":"{created_at}","updated_at":"2026-12-07T15:00:00Z"}}"#,
+            Uuid::nil()
+        )
+    }
+
+    #[test]
+    fn timestamps_read_back_as_the_server_writes_them() {
+        let todo = Todo {
+            id: Uuid::nil(),
+            title: "x".to_owned(),
+            completed: false,
+            created_at: DateTime::from_timestamp_micros(1_764_460_800_123_456).unwrap(),
+            updated_at: DateTime::from_timestamp(1_764_460_800, 0).unwrap(),
+        };
+        let json = serde_json::to_string(&todo).unwrap();
+        assert_eq!(serde_json::from_str::<Todo>(&json).unwrap(), todo);
+    }
+
+    #[test]
+    fn a_timestamp_with_an_offset_is_read_in_utc() {
+        let todo: Todo = serde_json::from_str(&todo_with("2026-12-07T16:30:00+01:00")).unwrap();
+        assert_eq!(
+            todo.created_at,
+            Utc.with_ymd_and_hms(2026, 12, 7, 15, 30, 0).unwrap()
+        );
+    }
+
+    #[test]
+    fn a_timestamp_that_is_not_rfc_3339_is_an_error() {
+        for bad in ["2026-12-07 15:00:00", "yesterday", ""] {
+            assert!(
+                serde_json::from_str::<Todo>(&todo_with(bad)).is_err(),
+                "{bad}"
+            );
+        }
+    }
+}

@@ -77,6 +77,22 @@ async fn pages_carry_the_security_headers() {
     }
 }
 
+/// The document shell writes the title and the icon; the browser's bundle has no code
+/// for them.
+#[tokio::test]
+async fn every_page_names_its_title_and_icon_in_its_head() {
+    let app = spawn_app().await;
+    for path in ["/", "/login", "/account", "/no/such/page"] {
+        let html = app.get(path).await.text().await.expect("HTML");
+        let head = &html[..html.find("</head>").expect("a head")];
+        assert!(head.contains("<title>Ticked</title>"), "{path}: {head}");
+        assert!(
+            head.contains(r#"rel="icon""#) && head.contains(r#"href="/favicon.ico""#),
+            "{path}: {head}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn unknown_pages_are_a_404_page() {
     let app = spawn_app().await;

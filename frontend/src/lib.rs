@@ -9,7 +9,8 @@ use wasm_bindgen::prelude::wasm_bindgen;
 pub fn hydrate() {
     // The release module stops at a panic before any hook could run
     // (`panic=immediate-abort`, see the Makefile), so only debug builds, whose panics
-    // unwind, install the hook that prints the message in the console.
+    // run the hook before they abort, install the one that prints the message in the
+    // console.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
     leptos::mount::hydrate_body(app::App);

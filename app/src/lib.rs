@@ -33,7 +33,7 @@ pub use shell::CspNonce;
 pub use shell::shell;
 
 use leptos::prelude::*;
-use leptos_router::components::{Route, Router, Routes};
+use leptos_router::components::{FlatRoutes, Route, Router};
 
 use crate::auth::AuthProvider;
 use crate::components::Header;
@@ -59,7 +59,10 @@ pub fn App() -> impl IntoView {
             <div class="app" data-hydrated=move || hydrated.get().to_string()>
                 <Header/>
                 <main>
-                    <Routes fallback=NotFoundPage>
+                    // Flat: no page nests in another, and leptos_router's nested `Routes`
+                    // was 12 kB more of the bundle's brotli (BENCHMARKS.md, "Page weight",
+                    // step 6).
+                    <FlatRoutes fallback=NotFoundPage>
                         <Route path=AppRoute::Todos.segment() view=TodosPage/>
                         <Route path=AppRoute::Active.segment() view=TodosPage/>
                         <Route path=AppRoute::Completed.segment() view=TodosPage/>
@@ -68,7 +71,7 @@ pub fn App() -> impl IntoView {
                         <Route path=AppRoute::Account.segment() view=AccountPage/>
                         <Route path=AppRoute::ForgotPassword.segment() view=ForgotPasswordPage/>
                         <Route path=AppRoute::ResetPassword.segment() view=ResetPasswordPage/>
-                    </Routes>
+                    </FlatRoutes>
                 </main>
             </div>
             </LiveProvider>

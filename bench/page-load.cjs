@@ -4,7 +4,11 @@
 //   from navigation; every load gets a fresh browser context, so nothing comes from a cache;
 // - `weights`: for each page, every response of a first visit with the bytes that crossed
 //   the wire for it (headers and the body as encoded, with `Accept-Encoding: br`), and the
-//   bundle requests that a second visit in the same context still sent to the network.
+//   bundle requests that a second visit in the same context still sent to the network;
+// - `navigations`: in one signed-in context, how long a click on the header's link to the
+//   account page took until its sessions were listed, and a click on "Ticked" back to the
+//   todo page until its todos were, in milliseconds: moving between pages once the
+//   bundle is in the browser's cache.
 // Run by `ticked-bench`.
 const { chromium } = require('@playwright/test');
 
@@ -98,6 +102,43 @@ async function weigh(browser, { name, path, signedIn }) {
   return { name, path, first, second };
 }
 
+/** Waits until the page is hydrated and `selector` matches at least `count` elements. */
+async function waitForShown(page, selector, count) {
+  await page.waitForFunction(
+    ({ selector, count }) =>
+      document.querySelector('.app[data-hydrated="true"]') !== null &&
+      document.querySelectorAll(selector).length >= count,
+    { selector, count },
+    { timeout: 30_000 },
+  );
+}
+
+/** Moves from the todo page to the account page and back, `config.loads` times. */
+async function navigate(browser) {
+  const context = await browser.newContext();
+  await context.addInitScript(watchMilestones, {
+    accessToken: config.accessToken,
+    refreshToken: config.refreshToken,
+    expectedTodos: config.expectedTodos,
+  });
+  const page = await context.newPage();
+  await page.goto(`${config.baseUrl}/`);
+  await waitForShown(page, '.todo-list li', config.expectedTodos);
+  const navigations = [];
+  for (let i = 0; i < config.loads; i += 1) {
+    let start = Date.now();
+    await page.locator('.user-email').click();
+    await waitForShown(page, '.sessions li', 1);
+    const toAccount = Date.now() - start;
+    start = Date.now();
+    await page.locator('a.brand').click();
+    await waitForShown(page, '.todo-list li', config.expectedTodos);
+    navigations.push({ toAccount, toTodos: Date.now() - start });
+  }
+  await context.close();
+  return navigations;
+}
+
 async function main() {
   const browser = await chromium.launch({
     executablePath: config.chromium,
@@ -113,6 +154,7 @@ async function main() {
   });
   const timings = [];
   const weights = [];
+  let navigations = [];
   try {
     for (const target of config.pages) {
       weights.push(await weigh(browser, target));
@@ -132,10 +174,11 @@ async function main() {
       timings.push(await page.evaluate(() => window.__tickedBench));
       await context.close();
     }
+    navigations = await navigate(browser);
   } finally {
     await browser.close();
   }
-  process.stdout.write(`${JSON.stringify({ timings, weights })}\n`);
+  process.stdout.write(`${JSON.stringify({ timings, weights, navigations })}\n`);
 }
 
 main().catch((error) => {

@@ -8,13 +8,10 @@
 use std::time::Duration;
 
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_location, use_navigate},
-};
 
 use crate::{
     api::{self, refresh, tokens},
+    nav,
     routes::AppRoute,
 };
 
@@ -82,7 +79,7 @@ impl Auth {
 /// The auth context of the nearest [`AuthProvider`].
 ///
 /// # Panics
-/// Outside an [`AuthProvider`], which [`crate::App`] puts around every page.
+/// Outside an [`AuthProvider`], which the `Session` island (`crate::App`) puts around every page.
 #[must_use]
 pub fn use_auth() -> Auth {
     use_context::<Auth>().expect("AuthProvider is around every page")
@@ -237,33 +234,19 @@ fn now_seconds() -> i64 {
 #[component]
 pub fn RequireAuth(children: ChildrenFn) -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
-    let location = use_location();
-    let guarded_path = location.pathname.get_untracked();
     Effect::new(move |_| {
-        let path = location.pathname.get_untracked();
-        // Only while this page is the one shown: a page that signed the user out and is
-        // already on its way elsewhere (to sign-in, or to register after deleting the
-        // account) must not be overtaken by this redirect.
-        if auth.state() == SessionState::SignedOut && path == guarded_path {
-            let search = location.search.get_untracked();
-            let query = if search.is_empty() {
-                String::new()
-            } else {
-                format!("?{search}")
-            };
-            let here = format!("{path}{query}{}", location.hash.get_untracked());
-            navigate(
-                &login_url_returning_to(&here),
-                NavigateOptions {
-                    replace: true,
-                    ..NavigateOptions::default()
-                },
-            );
+        // Not when this page signed the user out and is already on its way elsewhere
+        // (to sign-in, or to register after deleting the account).
+        if auth.state() == SessionState::SignedOut && !nav::leaving() {
+            nav::replace(&login_url_returning_to(&nav::here()));
         }
     });
+    // The session island may know the user before this page's island is hydrated: the
+    // children wait until it is, or they would not match the server's placeholder.
+    let hydrated = RwSignal::new(false);
+    Effect::new(move |_| hydrated.set(true));
     move || match auth.state() {
-        SessionState::SignedIn => children().into_any(),
+        SessionState::SignedIn if hydrated.get() => children().into_any(),
         _ => view! { <p class="placeholder" aria-busy="true">"Loading…"</p> }.into_any(),
     }
 }

@@ -122,7 +122,7 @@ impl Live {
 /// The live-updates context of the nearest [`LiveProvider`].
 ///
 /// # Panics
-/// Outside a [`LiveProvider`], which [`crate::App`] puts around every page.
+/// Outside a [`LiveProvider`], which the `Session` island (`crate::App`) puts around every page.
 #[must_use]
 pub fn use_live() -> Live {
     use_context::<Live>().expect("LiveProvider is around every page")

@@ -29,7 +29,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>"Ticked"</title>
                 <link rel="icon" type="image/x-icon" href="/favicon.ico"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone()/>
+                <HydrationScripts options=options.clone() islands=true/>
                 // Here rather than in `App`: only the server knows the file's hashed name.
                 <HashedStylesheet id="leptos" options/>
             </head>

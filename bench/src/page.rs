@@ -71,6 +71,11 @@ pub struct PageResult {
     pub hydrated: Duration,
     /// Median time from navigation until the user's todos are on the hydrated page.
     pub interactive: Duration,
+    /// Median time from a click on the header's account link until the account page
+    /// lists the sessions, the bundle already in the browser's cache.
+    pub to_account: Duration,
+    /// Median time from a click on "Ticked" on the account page until the todos are shown.
+    pub to_todos: Duration,
 }
 
 /// Weighs the pages served from `options.site` and loads the todo page of `user` (whose
@@ -100,6 +105,8 @@ pub fn measure(
         todos,
         hydrated: median(timings.iter().map(|t| t.hydrated).collect()),
         interactive: median(timings.iter().map(|t| t.interactive).collect()),
+        to_account: median(output.navigations.iter().map(|n| n.to_account).collect()),
+        to_todos: median(output.navigations.iter().map(|n| n.to_todos).collect()),
     })
 }
 
@@ -179,6 +186,7 @@ fn brotli_len(bytes: &[u8]) -> std::io::Result<usize> {
 struct BrowserOutput {
     timings: Vec<Timing>,
     weights: Vec<Visits>,
+    navigations: Vec<Navigation>,
 }
 
 #[derive(Deserialize)]
@@ -202,6 +210,16 @@ struct Timing {
     hydrated: Duration,
     #[serde(with = "millis")]
     interactive: Duration,
+}
+
+/// One move from the todo page to the account page and back.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct Navigation {
+    #[serde(with = "millis")]
+    to_account: Duration,
+    #[serde(with = "millis")]
+    to_todos: Duration,
 }
 
 mod millis {

@@ -291,6 +291,13 @@ fn page_table(out: &mut String, page: &PageResult) {
         duration(page.hydrated),
         duration(page.interactive)
     );
+    let _ = writeln!(
+        out,
+        "\nMoving between pages with the bundle in the browser's cache, median of {} moves: todo page to account page (sessions listed) {}, and back (todos shown) {}.",
+        page.loads,
+        duration(page.to_account),
+        duration(page.to_todos)
+    );
 }
 
 fn capitalised(text: &str) -> String {

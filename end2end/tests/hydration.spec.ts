@@ -1,4 +1,4 @@
-import { test, expect, waitForHydration } from './fixtures';
+import { test, expect, waitForHydration, signUp, addTodos, settled } from './fixtures';
 
 test('the server-rendered page hydrates without a CSP violation', async ({ page }) => {
   const violations: string[] = [];
@@ -16,15 +16,27 @@ test('the server-rendered page hydrates without a CSP violation', async ({ page 
   expect(violations).toEqual([]);
 });
 
-test('links navigate in the page once it is hydrated', async ({ page }) => {
-  await page.goto('/');
-  await waitForHydration(page);
-  // A full page load would wipe this; the client-side router keeps it.
+test('the filters follow the URL without a page load; other links load their page', async ({ page }) => {
+  await signUp(page);
+  await addTodos(page, 'open', 'done');
+  await page.locator('.todo-list li').filter({ hasText: 'done' }).locator('.toggle').check();
+  await settled(page);
+  // A page load would wipe this.
   await page.evaluate(() => ((window as any).__sameDocument = true));
-  await page.getByRole('link', { name: 'Sign in' }).click();
-  await expect(page).toHaveURL(/\/login$/);
-  await expect(page.getByRole('heading', { name: 'Sign in' })).toBeVisible();
+
+  await page.getByRole('link', { name: 'Active' }).click();
+  await expect(page).toHaveURL(/\/active$/);
+  await expect(page.locator('.todo-list li')).toHaveText(['open']);
+  await page.goBack();
+  await expect(page).toHaveURL(/\/$/);
+  await expect(page.locator('.todo-list li')).toHaveCount(2);
   expect(await page.evaluate(() => (window as any).__sameDocument)).toBe(true);
+
+  // The pages themselves are rendered by the server: the islands build ships no
+  // client-side router (BENCHMARKS.md, "Page weight", step 7).
+  await page.locator('.user-email').click();
+  await expect(page.getByRole('heading', { name: 'Your account' })).toBeVisible();
+  expect(await page.evaluate(() => (window as any).__sameDocument)).toBeUndefined();
 });
 
 test('an unknown path shows the not-found page', async ({ page, consoleProblems }) => {

@@ -1,10 +1,14 @@
-//! The browser half of Ticked: a WASM module whose only job is to hydrate the HTML the
-//! server rendered. `cargo leptos build` compiles it with the `hydrate` feature and the
-//! generated `/pkg/ticked.js` calls [`hydrate`] once the module is loaded.
+//! The browser half of Ticked: a WASM module whose only job is to hydrate the islands
+//! of the HTML the server rendered. `cargo leptos build` compiles it with the `hydrate`
+//! feature, and Leptos's loader script (`HydrationScripts`) calls [`hydrate`] once the
+//! module is loaded, then each island's function.
 
+// Each `#[island]` of `app` is a function exported to JavaScript; naming the crate links
+// it in, and with it those exports.
+use app as _;
 use wasm_bindgen::prelude::wasm_bindgen;
 
-/// Takes over the server-rendered `<body>`: attaches event handlers and reactivity.
+/// Takes over the page's islands: attaches event handlers and reactivity.
 #[wasm_bindgen]
 pub fn hydrate() {
     // The release module stops at a panic before any hook could run
@@ -13,5 +17,5 @@ pub fn hydrate() {
     // console.
     #[cfg(debug_assertions)]
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
+    leptos::mount::hydrate_islands();
 }

@@ -1,9 +1,9 @@
 use leptos::{prelude::*, task::spawn_local};
-use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 use crate::{
     api::endpoints,
     auth::{SessionState, use_auth},
+    nav,
     routes::AppRoute,
 };
 
@@ -11,16 +11,14 @@ use crate::{
 #[component]
 pub fn Header() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
     let busy = RwSignal::new(false);
     let sign_out = move |_| {
-        let navigate = navigate.clone();
         busy.set(true);
         spawn_local(async move {
             endpoints::logout().await;
             auth.signed_out();
             busy.set(false);
-            navigate(AppRoute::Login.path(), NavigateOptions::default());
+            nav::go(AppRoute::Login.path());
         });
     };
     view! {
@@ -32,7 +30,7 @@ pub fn Header() -> impl IntoView {
                         <a class="user-email" href=AppRoute::Account.path()>
                             {move || auth.email().unwrap_or_else(|| "Account".to_owned())}
                         </a>
-                        <button class="sign-out" on:click=sign_out.clone() disabled=move || busy.get()>
+                        <button class="sign-out" on:click=sign_out disabled=move || busy.get()>
                             "Sign out"
                         </button>
                     }

@@ -1,6 +1,5 @@
 use chrono::{DateTime, Datelike, Timelike, Utc};
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 use crate::{
     api::{ApiError, endpoints},
@@ -8,11 +7,12 @@ use crate::{
     components::{Field, FieldInput},
     domain::Password,
     dto::Session,
+    nav,
     routes::AppRoute,
 };
 
 /// The user's account: password, sessions, deletion.
-#[component]
+#[island]
 pub fn AccountPage() -> impl IntoView {
     view! {
         <RequireAuth>
@@ -96,7 +96,6 @@ fn ChangePassword() -> impl IntoView {
 #[component]
 fn Sessions() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
     let sessions = RwSignal::new(None::<Result<Vec<Session>, ApiError>>);
     let reload = move || {
         spawn_local(async move { sessions.set(Some(endpoints::sessions().await)) });
@@ -111,11 +110,10 @@ fn Sessions() -> impl IntoView {
         });
     };
     let everywhere = move |_| {
-        let navigate = navigate.clone();
         spawn_local(async move {
             if endpoints::revoke_all_sessions().await.is_ok() {
                 auth.signed_out();
-                navigate(AppRoute::Login.path(), NavigateOptions::default());
+                nav::go(AppRoute::Login.path());
             }
         });
     };
@@ -165,20 +163,18 @@ fn to_the_minute(time: DateTime<Utc>) -> String {
 #[component]
 fn DeleteAccount() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
     let password = Field::new();
     let confirming = RwSignal::new(false);
     let busy = RwSignal::new(false);
     let submit = move |event: SubmitEvent| {
         event.prevent_default();
         password.error.set(None);
-        let navigate = navigate.clone();
         busy.set(true);
         spawn_local(async move {
             match endpoints::delete_account(password.value.get_untracked()).await {
                 Ok(()) => {
                     auth.signed_out();
-                    navigate(AppRoute::Register.path(), NavigateOptions::default());
+                    nav::go(AppRoute::Register.path());
                 }
                 Err(e) if e.code() == Some("invalid_credentials") => {
                     password
@@ -199,7 +195,7 @@ fn DeleteAccount() -> impl IntoView {
                     <button class="danger" on:click=move |_| confirming.set(true)>"Delete my account…"</button>
                 }
             >
-                <form on:submit=submit.clone() novalidate>
+                <form on:submit=submit novalidate>
                     <p>"This deletes your account and all your todos. It cannot be undone."</p>
                     <FieldInput id="delete-password" label="Password" kind="password" autocomplete="current-password" field=password/>
                     <button type="submit" class="danger" disabled=move || busy.get()>"Delete account for good"</button>

@@ -14,7 +14,7 @@ use crate::{
 };
 
 /// The form that asks for a reset mail, then the note that it is on its way.
-#[component]
+#[island]
 pub fn ForgotPasswordPage() -> impl IntoView {
     let email = Field::new();
     let error = RwSignal::new(None::<String>);

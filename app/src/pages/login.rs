@@ -1,23 +1,18 @@
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use leptos_router::{
-    NavigateOptions,
-    hooks::{use_navigate, use_query_map},
-};
 
 use crate::{
     api::endpoints,
     auth::{safe_next, use_auth},
     components::{Field, FieldInput},
     domain::Email,
+    nav,
     routes::AppRoute,
 };
 
 /// Sign in; afterwards, back to where the user was (`?next=`).
-#[component]
+#[island]
 pub fn LoginPage() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
-    let query = use_query_map();
     let email = Field::new();
     let password = Field::new();
     let error = RwSignal::new(None::<String>);
@@ -41,14 +36,13 @@ pub fn LoginPage() -> impl IntoView {
             password.error.set(Some("Enter your password".to_owned()));
             return;
         }
-        let next = safe_next(query.with_untracked(|q| q.get("next")));
-        let navigate = navigate.clone();
+        let next = safe_next(nav::query("next"));
         busy.set(true);
         spawn_local(async move {
             match endpoints::login(email_value, password_value).await {
                 Ok(()) => {
                     auth.signed_in();
-                    navigate(&next, NavigateOptions::default());
+                    nav::go(&next);
                 }
                 Err(e) if e.code() == Some("invalid_credentials") => {
                     error.set(Some("Incorrect email or password.".to_owned()));

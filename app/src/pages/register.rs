@@ -1,19 +1,18 @@
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use leptos_router::{NavigateOptions, hooks::use_navigate};
 
 use crate::{
     api::endpoints,
     auth::use_auth,
     components::{Field, FieldInput},
     domain::{Email, Password},
+    nav,
     routes::AppRoute,
 };
 
 /// Create an account, then sign straight in.
-#[component]
+#[island]
 pub fn RegisterPage() -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
     let email = Field::new();
     let password = Field::new();
     let error = RwSignal::new(None::<String>);
@@ -41,7 +40,6 @@ pub fn RegisterPage() -> impl IntoView {
         if email.error.get_untracked().is_some() || password.error.get_untracked().is_some() {
             return;
         }
-        let navigate = navigate.clone();
         busy.set(true);
         spawn_local(async move {
             let result =
@@ -52,7 +50,7 @@ pub fn RegisterPage() -> impl IntoView {
             match result {
                 Ok(()) => {
                     auth.signed_in();
-                    navigate(AppRoute::Todos.path(), NavigateOptions::default());
+                    nav::go(AppRoute::Todos.path());
                 }
                 Err(e) if e.code() == Some("conflict") => email.error.set(Some(e.to_string())),
                 Err(e) if e.field() == Some("email") => email.error.set(Some(e.to_string())),

@@ -7,13 +7,13 @@
 //! showing the API's words.
 
 use leptos::{ev::SubmitEvent, prelude::*, task::spawn_local};
-use leptos_router::{NavigateOptions, hooks::use_navigate, hooks::use_query_map};
 
 use crate::{
     api::endpoints,
     auth::use_auth,
     components::{Field, FieldInput},
     domain::Password,
+    nav,
     routes::AppRoute,
 };
 
@@ -29,14 +29,17 @@ enum LinkProblem {
 /// The new-password form of a reset link.
 #[component]
 pub fn ResetPasswordPage() -> impl IntoView {
+    let query = leptos_router::hooks::use_query_map();
+    let token = query.with_untracked(|q| q.get("token"));
+    view! { <ResetPasswordForm token/> }
+}
+
+/// The form itself, given the link's token (read by the server from the address).
+#[island]
+fn ResetPasswordForm(token: Option<String>) -> impl IntoView {
     let auth = use_auth();
-    let navigate = use_navigate();
-    let query = use_query_map();
-    let token = move || {
-        query
-            .with(|q| q.get("token"))
-            .filter(|t| !t.trim().is_empty())
-    };
+    let token = StoredValue::new(token.filter(|t| !t.trim().is_empty()));
+    let token = move || token.get_value();
     let password = Field::new();
     let error = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);
@@ -57,7 +60,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
             return;
         }
         error.set(None);
-        let Some(token_value) = query.with_untracked(|q| q.get("token")) else {
+        let Some(token_value) = token() else {
             return;
         };
         let password_value = password.value.get_untracked();
@@ -66,13 +69,12 @@ pub fn ResetPasswordPage() -> impl IntoView {
             return;
         }
         password.error.set(None);
-        let navigate = navigate.clone();
         busy.set(true);
         spawn_local(async move {
             match endpoints::confirm_password_reset(token_value, password_value).await {
                 Ok(()) => {
                     auth.signed_in();
-                    navigate(AppRoute::Todos.path(), NavigateOptions::default());
+                    nav::go(AppRoute::Todos.path());
                 }
                 Err(e) if e.code() == Some("invalid_reset_token") => refused.set(true),
                 Err(e) if e.field() == Some("new_password") => {
@@ -98,7 +100,7 @@ pub fn ResetPasswordPage() -> impl IntoView {
                     <p><a href=AppRoute::ForgotPassword.path()>"Send me a new link"</a></p>
                 }.into_any(),
                 None => view! {
-                    <form on:submit=submit.clone() novalidate>
+                    <form on:submit=submit novalidate>
                         <FieldInput id="new-password" label="New password" kind="password" autocomplete="new-password" field=password/>
                         <p class="hint">"8 to 128 characters. Every device signed in to your account will be signed out."</p>
                         <p class="form-error" role="alert">{move || error.get()}</p>

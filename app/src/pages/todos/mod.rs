@@ -6,15 +6,14 @@ mod reconcile;
 mod store;
 
 use leptos::{ev, html, prelude::*};
-use leptos_router::hooks::use_location;
 
 use self::{item::TodoItem, store::TodoStore};
 use crate::{
-    auth::RequireAuth, domain::TodoTitle, dto::StatusFilter, live::use_live, routes::AppRoute,
+    auth::RequireAuth, domain::TodoTitle, dto::StatusFilter, live::use_live, nav, routes::AppRoute,
 };
 
 /// The todo page; only for signed-in users.
-#[component]
+#[island]
 pub fn TodosPage() -> impl IntoView {
     view! {
         <RequireAuth>
@@ -44,8 +43,16 @@ fn TodoApp() -> impl IntoView {
     store.load();
     // What other devices change shows here as it happens.
     use_live().on_change(move |change| store.apply(change));
-    let location = use_location();
-    let filter = Memo::new(move |_| filter_of(&location.pathname.get(), &location.hash.get()));
+    // The filters follow the URL without loading a page: a click pushes the filter's
+    // path, back and forward (and a typed `#/active`) are read back from the address.
+    let filter = RwSignal::new(filter_of(&nav::pathname(), &nav::hash()));
+    let read_url = move || filter.set(filter_of(&nav::pathname(), &nav::hash()));
+    let popstate = window_event_listener(ev::popstate, move |_| read_url());
+    let hashchange = window_event_listener(ev::hashchange, move |_| read_url());
+    on_cleanup(move || {
+        popstate.remove();
+        hashchange.remove();
+    });
 
     // Leaving with changes on their way, or not saved, would lose them: ask first.
     let leave_guard = window_event_listener(ev::beforeunload, move |event| {
@@ -97,7 +104,18 @@ fn TodoApp() -> impl IntoView {
     let filter_link = move |target: StatusFilter, route: AppRoute, label: &'static str| {
         view! {
             <li>
-                <a href=route.path() class:selected=move || filter.get() == target>
+                <a
+                    href=route.path()
+                    class:selected=move || filter.get() == target
+                    on:click=move |event: ev::MouseEvent| {
+                        if event.ctrl_key() || event.meta_key() || event.shift_key() || event.button() != 0 {
+                            return; // a new tab or window: the browser's to open
+                        }
+                        event.prevent_default();
+                        nav::push(route.path());
+                        filter.set(target);
+                    }
+                >
                     {label}
                 </a>
             </li>

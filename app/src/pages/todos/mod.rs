@@ -108,8 +108,9 @@ fn TodoApp() -> impl IntoView {
                     href=route.path()
                     class:selected=move || filter.get() == target
                     on:click=move |event: ev::MouseEvent| {
-                        if event.ctrl_key() || event.meta_key() || event.shift_key() || event.button() != 0 {
-                            return; // a new tab or window: the browser's to open
+                        let modified = event.ctrl_key() || event.meta_key() || event.shift_key() || event.alt_key();
+                        if modified || event.button() != 0 {
+                            return; // a new tab, a window or a download: the browser's to do
                         }
                         event.prevent_default();
                         nav::push(route.path());

@@ -35,6 +35,18 @@ function watchMilestones({ accessToken, refreshToken, expectedTodos }) {
   new MutationObserver(check).observe(document, { subtree: true, childList: true, attributes: true });
 }
 
+/** A fresh browser context whose pages start signed in as the benchmark's user, and
+ * record their milestones (interactive once `expectedTodos` todos are shown). */
+async function signedInContext(browser, expectedTodos) {
+  const context = await browser.newContext();
+  await context.addInitScript(watchMilestones, {
+    accessToken: config.accessToken,
+    refreshToken: config.refreshToken,
+    expectedTodos,
+  });
+  return context;
+}
+
 /** Records each response's wire bytes through the DevTools protocol, which, unlike
  * Playwright's own events, says whether a response came from the browser's cache. */
 async function recordTraffic(context, page) {
@@ -75,14 +87,7 @@ async function recordTraffic(context, page) {
 
 /** A first and a second visit of one page in one fresh context. */
 async function weigh(browser, { name, path, signedIn }) {
-  const context = await browser.newContext();
-  if (signedIn) {
-    await context.addInitScript(watchMilestones, {
-      accessToken: config.accessToken,
-      refreshToken: config.refreshToken,
-      expectedTodos: 0,
-    });
-  }
+  const context = signedIn ? await signedInContext(browser, 0) : await browser.newContext();
   const page = await context.newPage();
   const traffic = await recordTraffic(context, page);
   const visit = async () => {
@@ -115,12 +120,7 @@ async function waitForShown(page, selector, count) {
 
 /** Moves from the todo page to the account page and back, `config.loads` times. */
 async function navigate(browser) {
-  const context = await browser.newContext();
-  await context.addInitScript(watchMilestones, {
-    accessToken: config.accessToken,
-    refreshToken: config.refreshToken,
-    expectedTodos: config.expectedTodos,
-  });
+  const context = await signedInContext(browser, config.expectedTodos);
   const page = await context.newPage();
   await page.goto(`${config.baseUrl}/`);
   await waitForShown(page, '.todo-list li', config.expectedTodos);
@@ -160,12 +160,7 @@ async function main() {
       weights.push(await weigh(browser, target));
     }
     for (let i = 0; i < config.loads; i += 1) {
-      const context = await browser.newContext();
-      await context.addInitScript(watchMilestones, {
-        accessToken: config.accessToken,
-        refreshToken: config.refreshToken,
-        expectedTodos: config.expectedTodos,
-      });
+      const context = await signedInContext(browser, config.expectedTodos);
       const page = await context.newPage();
       await page.goto(`${config.baseUrl}/`);
       await page.waitForFunction(() => window.__tickedBench.interactive !== undefined, null, {

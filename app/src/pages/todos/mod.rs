@@ -45,8 +45,9 @@ fn TodoApp() -> impl IntoView {
     use_live().on_change(move |change| store.apply(change));
     // The filters follow the URL without loading a page: a click pushes the filter's
     // path, back and forward (and a typed `#/active`) are read back from the address.
-    let filter = RwSignal::new(filter_of(&nav::pathname(), &nav::hash()));
-    let read_url = move || filter.set(filter_of(&nav::pathname(), &nav::hash()));
+    let filter_in_url = || filter_of(&nav::pathname(), &nav::hash());
+    let filter = RwSignal::new(filter_in_url());
+    let read_url = move || filter.set(filter_in_url());
     let popstate = window_event_listener(ev::popstate, move |_| read_url());
     let hashchange = window_event_listener(ev::hashchange, move |_| read_url());
     on_cleanup(move || {

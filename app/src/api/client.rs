@@ -13,7 +13,7 @@ use reqwasm::http::{Method, Request, Response};
 use serde::{Serialize, de::DeserializeOwned};
 use web_sys::AbortController;
 
-use super::{ApiError, refresh, tokens};
+use super::{ApiError, json, refresh, tokens};
 
 /// The API's base path.
 const BASE: &str = "/api/v1";
@@ -86,7 +86,7 @@ impl<K: Kind> Call<K> {
 
     /// Sends `body` as JSON.
     pub(super) fn json(mut self, body: &impl Serialize) -> Self {
-        self.body = serde_json::to_string(body).ok();
+        self.body = json::to_string(body);
         self
     }
 
@@ -105,7 +105,7 @@ impl<K: Kind> Call<K> {
     /// Sends the call and reads a JSON answer.
     pub(super) async fn fetch<T: DeserializeOwned>(self) -> Result<T, ApiError> {
         let (status, text) = K::send(&self).await?;
-        serde_json::from_str(&text).map_err(|_| ApiError::Server {
+        json::from_str(&text).ok_or_else(|| ApiError::Server {
             status,
             code: "internal".to_owned(),
             detail: "The server's answer could not be read.".to_owned(),

@@ -72,13 +72,13 @@ impl ApiError {
             detail: String,
             code: String,
         }
-        match serde_json::from_str::<Body>(body) {
-            Ok(Body { detail, code }) => Self::Server {
+        match super::json::from_str::<Body>(body) {
+            Some(Body { detail, code }) => Self::Server {
                 status,
                 code,
                 detail,
             },
-            Err(_) => Self::Server {
+            None => Self::Server {
                 status,
                 code: "internal".to_owned(),
                 detail: format!("The server answered {status}."),

@@ -124,7 +124,7 @@ impl EventStream {
                 }
                 match message.event.as_str() {
                     "todo" => {
-                        return Ok(Some(serde_json::from_str(&message.data).map_or(
+                        return Ok(Some(super::json::from_str(&message.data).map_or(
                             // A todo this client cannot read: the list will tell.
                             LiveEvent::Resync,
                             LiveEvent::Todo,
@@ -135,7 +135,7 @@ impl EventStream {
                         struct Deleted {
                             id: Uuid,
                         }
-                        let deleted = serde_json::from_str::<Deleted>(&message.data);
+                        let deleted = super::json::from_str::<Deleted>(&message.data);
                         return Ok(Some(
                             deleted.map_or(LiveEvent::Resync, |d| LiveEvent::TodoDeleted(d.id)),
                         ));

@@ -12,6 +12,7 @@ pub mod endpoints;
 mod error;
 pub mod events;
 mod interop;
+mod json;
 pub mod refresh;
 mod sse;
 pub mod tokens;

@@ -116,9 +116,7 @@ struct Times {
 fn times(token: &str) -> Option<Times> {
     let payload = token.split('.').nth(1)?;
     let bytes = URL_SAFE_NO_PAD.decode(payload.trim_end_matches('=')).ok()?;
-    // `from_str`, not `from_slice`: every other JSON the browser reads is a `&str`, and
-    // each reader is a copy of serde_json's whole parser in the bundle.
-    serde_json::from_str(std::str::from_utf8(&bytes).ok()?).ok()
+    super::json::from_str(std::str::from_utf8(&bytes).ok()?)
 }
 
 /// The `exp` claim (seconds since the epoch) of a JWT.

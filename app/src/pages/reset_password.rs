@@ -26,19 +26,24 @@ enum LinkProblem {
     ExpiredOrUsed,
 }
 
-/// The new-password form of a reset link.
-#[component]
-pub fn ResetPasswordPage() -> impl IntoView {
-    let query = leptos_router::hooks::use_query_map();
-    let token = query.with_untracked(|q| q.get("token"));
-    view! { <ResetPasswordForm token/> }
+/// The `token` of the reset link. The server reads it from the request it renders and
+/// the browser from its address bar: both see the same URL, so the page hydrates as the
+/// server rendered it. (Passed as a prop instead, it would come to the browser as JSON
+/// in the island's attributes, and leptos reads those with serde_json, a JSON parser
+/// the module otherwise does without: BENCHMARKS.md, "Page weight", step 8.)
+fn link_token() -> Option<String> {
+    #[cfg(feature = "ssr")]
+    let token = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("token"));
+    #[cfg(not(feature = "ssr"))]
+    let token = nav::query("token");
+    token.filter(|t| !t.trim().is_empty())
 }
 
-/// The form itself, given the link's token (read by the server from the address).
+/// The new-password form of a reset link.
 #[island]
-fn ResetPasswordForm(token: Option<String>) -> impl IntoView {
+pub fn ResetPasswordPage() -> impl IntoView {
     let auth = use_auth();
-    let token = StoredValue::new(token.filter(|t| !t.trim().is_empty()));
+    let token = StoredValue::new(link_token());
     let token = move || token.get_value();
     let password = Field::new();
     let error = RwSignal::new(None::<String>);

@@ -1,5 +1,6 @@
 //! Navigation without a client-side router: the server renders every page, so moving to
-//! another page is a page load, and the URL is read from `window.location`.
+//! another page is a page load, and the URL is read from `window.location` (a query
+//! parameter also from the request, while the server renders: see [`query`]).
 
 use std::cell::Cell;
 
@@ -63,12 +64,26 @@ pub fn hash() -> String {
 }
 
 /// The value of the query parameter `name`, if the URL has it.
+///
+/// Unlike the rest of this module it also answers on the server, while a page renders,
+/// from the request's URL: an island that renders from the query (the reset page's
+/// token) then hydrates to what the server sent. The alternative, a prop, would reach
+/// the browser as JSON that Leptos reads with serde_json, a parser the module otherwise
+/// does without (BENCHMARKS.md, "Page weight", step 8).
 #[must_use]
 pub fn query(name: &str) -> Option<String> {
-    let search = window_location().search().ok()?;
-    web_sys::UrlSearchParams::new_with_str(&search)
-        .ok()?
-        .get(name)
+    #[cfg(feature = "ssr")]
+    {
+        use leptos::prelude::WithUntracked as _;
+        leptos_router::hooks::use_query_map().with_untracked(|query| query.get(name))
+    }
+    #[cfg(not(feature = "ssr"))]
+    {
+        let search = window_location().search().ok()?;
+        web_sys::UrlSearchParams::new_with_str(&search)
+            .ok()?
+            .get(name)
+    }
 }
 
 fn window_location() -> web_sys::Location {

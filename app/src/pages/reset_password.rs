@@ -26,24 +26,12 @@ enum LinkProblem {
     ExpiredOrUsed,
 }
 
-/// The `token` of the reset link. The server reads it from the request it renders and
-/// the browser from its address bar: both see the same URL, so the page hydrates as the
-/// server rendered it. (Passed as a prop instead, it would come to the browser as JSON
-/// in the island's attributes, and leptos reads those with serde_json, a JSON parser
-/// the module otherwise does without: BENCHMARKS.md, "Page weight", step 8.)
-fn link_token() -> Option<String> {
-    #[cfg(feature = "ssr")]
-    let token = leptos_router::hooks::use_query_map().with_untracked(|query| query.get("token"));
-    #[cfg(not(feature = "ssr"))]
-    let token = nav::query("token");
-    token.filter(|t| !t.trim().is_empty())
-}
-
 /// The new-password form of a reset link.
 #[island]
 pub fn ResetPasswordPage() -> impl IntoView {
     let auth = use_auth();
-    let token = StoredValue::new(link_token());
+    // Read on both sides (see `nav::query`), so the page hydrates as it was rendered.
+    let token = StoredValue::new(nav::query("token").filter(|t| !t.trim().is_empty()));
     let token = move || token.get_value();
     let password = Field::new();
     let error = RwSignal::new(None::<String>);

@@ -36,6 +36,19 @@ RELEASE_WASM := env RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFL
 	--lib-cargo-args=-Zbuild-std=std,panic_abort \
 	--lib-cargo-args=-Zbuild-std-features=optimize_for_size
 
+# The browser's two bundles (`Bundle` in app/src/routes.rs): `ticked` with the signed-in
+# pages' islands, `ticked-signed-out` with the others', so that a visitor who has not
+# signed in yet downloads none of the todo list's code. A cargo-leptos frontend build
+# empties its site root first, so the second is built in a root of its own and its files
+# are copied beside the first's; its hashes go to their own file beside the server.
+define build_bundles
+	$(RELEASE_WASM) --lib-features signed-in-pages
+	env LEPTOS_OUTPUT_NAME=ticked-signed-out LEPTOS_HASH_FILE_NAME=hash-signed-out.txt \
+		LEPTOS_SITE_ROOT=target/site-signed-out \
+		$(RELEASE_WASM) --lib-features signed-out-pages
+	cp target/site-signed-out/pkg/ticked-signed-out.* target/site/pkg/
+endef
+
 .PHONY: help setup run watch build test lint unit fuzz e2e fmt screenshots bench
 
 help:
@@ -48,14 +61,14 @@ setup:
 	scripts/setup.sh
 
 run: setup
-	$(RELEASE_WASM)
+	$(build_bundles)
 	$(RELEASE) serve --release --server-only
 
 watch: setup
 	cargo leptos watch
 
 build: setup
-	$(RELEASE_WASM)
+	$(build_bundles)
 	$(RELEASE) build --release --server-only
 	@# cargo-leptos's gzip files (libflate) are 16 % larger than gzip -9's; browsers
 	@# without brotli get these.
@@ -71,8 +84,12 @@ lint:
 	cargo fmt --all -- --check
 	@echo "==> clippy (server side)"
 	cargo clippy -p ticked -p app -p migration -p ticked-bench --all-targets -- -D warnings
-	@echo "==> clippy (browser side)"
+	@echo "==> clippy (browser side: one bundle with every page, then each of make build's two)"
 	cargo clippy -p frontend -p app --target $(WASM_TARGET) -- -D warnings
+	for pages in signed-in-pages signed-out-pages; do \
+		cargo clippy -p frontend --no-default-features --features "$$pages" \
+			--target $(WASM_TARGET) -- -D warnings; \
+	done
 
 unit:
 	@# The first pass is SQLite's: the tests pick PostgreSQL whenever TEST_DATABASE_URL is set.

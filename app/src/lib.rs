@@ -29,28 +29,33 @@ pub mod pages;
 /// The route table: every path the app serves, named once.
 pub mod routes;
 /// The HTML document around the app, with the hydration scripts and their CSP nonce.
+#[cfg(feature = "ssr")]
 mod shell;
 
 #[cfg(feature = "ssr")]
-pub use shell::CspNonce;
-pub use shell::shell;
+pub use shell::{CspNonce, shell};
 
 use leptos::prelude::*;
+#[cfg(feature = "ssr")]
 use leptos_router::components::{FlatRoutes, Route, Router};
 
 use crate::auth::AuthProvider;
 use crate::components::Header;
 use crate::live::LiveProvider;
+#[cfg(feature = "ssr")]
 use crate::pages::{
     AccountPage, ForgotPasswordPage, LoginPage, NotFoundPage, RegisterPage, ResetPasswordPage,
     TodosPage,
 };
+#[cfg(feature = "ssr")]
 use crate::routes::AppRoute;
 
 /// The whole application: the router and the layout around every page.
 ///
 /// Rendered on the server only: the browser hydrates the islands in it (`#[island]`),
-/// and every link is a page load.
+/// and every link is a page load. The browser's bundles have no code for it, and each
+/// has only some of its pages (`routes::Bundle`).
+#[cfg(feature = "ssr")]
 #[component]
 pub fn App() -> impl IntoView {
     view! {

@@ -24,7 +24,51 @@ pub enum AppRoute {
     ResetPassword,
 }
 
+/// The browser's two bundles. A page loads only the islands of its kind of page, so a
+/// visitor who has not signed in yet downloads none of the todo list's code, and the todo
+/// list none of the sign-in forms' (BENCHMARKS.md, "Page weight", step 9). `make build`
+/// builds both; a build without the second (`cargo leptos watch`) puts every island in
+/// the first and serves it on every page.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Bundle {
+    /// `ticked`: the todo list and the account page (and the 404 page, which has no
+    /// island of its own).
+    SignedIn,
+    /// `ticked-signed-out`: signing in, registering and resetting a password.
+    SignedOut,
+}
+
 impl AppRoute {
+    /// Every page.
+    pub const ALL: [Self; 8] = [
+        Self::Todos,
+        Self::Active,
+        Self::Completed,
+        Self::Login,
+        Self::Register,
+        Self::Account,
+        Self::ForgotPassword,
+        Self::ResetPassword,
+    ];
+
+    /// The page at `path` (without its query), if any.
+    #[must_use]
+    pub fn from_path(path: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|route| route.path() == path)
+    }
+
+    /// The bundle whose islands this page hydrates: `pages` compiles each page's module
+    /// into the bundle named here, and the browser tests check that every page hydrates.
+    #[must_use]
+    pub const fn bundle(self) -> Bundle {
+        match self {
+            Self::Todos | Self::Active | Self::Completed | Self::Account => Bundle::SignedIn,
+            Self::Login | Self::Register | Self::ForgotPassword | Self::ResetPassword => {
+                Bundle::SignedOut
+            }
+        }
+    }
+
     /// The absolute path of the page, for links and redirects.
     #[must_use]
     pub const fn path(self) -> &'static str {
@@ -62,17 +106,10 @@ mod tests {
 
     #[test]
     fn every_path_is_its_segment_under_the_root() {
-        for route in [
-            AppRoute::Todos,
-            AppRoute::Active,
-            AppRoute::Completed,
-            AppRoute::Login,
-            AppRoute::Register,
-            AppRoute::Account,
-            AppRoute::ForgotPassword,
-            AppRoute::ResetPassword,
-        ] {
+        for route in AppRoute::ALL {
             assert_eq!(route.path(), format!("/{}", route.segment().0));
+            assert_eq!(AppRoute::from_path(route.path()), Some(route));
         }
+        assert_eq!(AppRoute::from_path("/nowhere"), None);
     }
 }

@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos_meta::HashedStylesheet;
 
 use crate::App;
+use crate::routes::{AppRoute, Bundle};
 
 /// Renders the full HTML document on the server.
 ///
@@ -13,9 +14,15 @@ use crate::App;
 /// The bundle's file names carry content hashes in release builds (see
 /// `server/src/static_files.rs`); `HydrationScripts` and `HashedStylesheet` read them from
 /// the hash file cargo-leptos writes beside the server binary.
-pub fn shell(options: LeptosOptions) -> impl IntoView {
-    #[cfg(feature = "ssr")]
+///
+/// `options` name the main bundle; `signed_out_bundle`, when the build made one, the
+/// signed-out pages' own (`routes::Bundle`), which the scripts of those pages load instead.
+pub fn shell(options: LeptosOptions, signed_out_bundle: Option<LeptosOptions>) -> impl IntoView {
     provide_request_nonce();
+    let scripts = match (requested_page().map(AppRoute::bundle), signed_out_bundle) {
+        (Some(Bundle::SignedOut), Some(signed_out)) => signed_out,
+        _ => options.clone(),
+    };
 
     view! {
         <!DOCTYPE html>
@@ -29,7 +36,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
                 <title>"Ticked"</title>
                 <link rel="icon" type="image/x-icon" href="/favicon.ico"/>
                 <AutoReload options=options.clone()/>
-                <HydrationScripts options=options.clone() islands=true/>
+                <HydrationScripts options=scripts islands=true/>
                 // Here rather than in `App`: only the server knows the file's hashed name.
                 <HashedStylesheet id="leptos" options/>
             </head>
@@ -41,11 +48,15 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 }
 
 /// The per-response CSP nonce, as the server's middleware stores it in request extensions.
-#[cfg(feature = "ssr")]
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
-#[cfg(feature = "ssr")]
+/// The page this request asks for, if it is one of the app's.
+fn requested_page() -> Option<AppRoute> {
+    let parts = use_context::<http::request::Parts>()?;
+    AppRoute::from_path(parts.uri.path())
+}
+
 fn provide_request_nonce() {
     let nonce = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());

@@ -4,7 +4,8 @@
 //! module is loaded, then each island's function.
 
 // Each `#[island]` of `app` is a function exported to JavaScript; naming the crate links
-// it in, and with it those exports.
+// it in, and with it those exports. This crate's features choose which pages' islands
+// `app` compiles (`app::routes::Bundle`): `make build` builds it once with each.
 use app as _;
 use wasm_bindgen::prelude::wasm_bindgen;
 

@@ -146,12 +146,16 @@ pub fn router(state: AppState) -> Router {
     let page_policy = PagePolicy::new(watching.then_some(leptos_options.reload_port));
     let cors = cors_layer(&state.config.cors_allowed_origins);
 
+    let signed_out_bundle = state.config.leptos_signed_out.clone();
     let pages = Router::new()
         .leptos_routes(&state, generate_route_list(App), {
             let options = leptos_options.clone();
-            move || shell(options.clone())
+            move || shell(options.clone(), signed_out_bundle.clone())
         })
-        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+        // A path no page has: the 404 page, whose only island is the one every page has.
+        .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
+            |options| shell(options, None),
+        ))
         .layer(CompressionLayer::new());
 
     let mut api = routes::api_router();

@@ -41,6 +41,9 @@ pub struct Config {
     pub live: LiveSettings,
     /// Where the compiled front end lives and how cargo-leptos named it.
     pub leptos: LeptosOptions,
+    /// The signed-out pages' own bundle, when the build made one (see
+    /// [`signed_out_bundle`]).
+    pub leptos_signed_out: Option<LeptosOptions>,
 }
 
 /// How access and refresh tokens are signed and how long they live.
@@ -208,6 +211,7 @@ impl Config {
             }
         }
 
+        let leptos = leptos_options(&env, site_addr)?;
         Ok(Self {
             database_url,
             data_dir,
@@ -221,7 +225,8 @@ impl Config {
             cors_allowed_origins,
             mail: mail::read(&env, site_addr)?,
             live: LiveSettings::read(&env)?,
-            leptos: leptos_options(&env, site_addr)?,
+            leptos_signed_out: signed_out_bundle(&leptos),
+            leptos,
         })
     }
 }
@@ -254,6 +259,43 @@ fn leptos_options(
         .build())
 }
 
+/// The output name of the signed-out pages' bundle (`app::routes::Bundle::SignedOut`).
+const SIGNED_OUT_OUTPUT_NAME: &str = "ticked-signed-out";
+/// Where `make build` writes the signed-out bundle's hashes, beside the server binary.
+const SIGNED_OUT_HASH_FILE: &str = "hash-signed-out.txt";
+
+/// The options that name the signed-out pages' bundle, when the build made one.
+///
+/// `make build` builds it beside the main bundle with hashed names, and writes its hashes
+/// to [`SIGNED_OUT_HASH_FILE`]. A build without it (`cargo leptos watch`, or a plain
+/// `cargo leptos build`) puts every island in the main bundle, and every page loads that;
+/// so does a hash file whose bundle is gone, which a later build of the site leaves behind.
+fn signed_out_bundle(main: &LeptosOptions) -> Option<LeptosOptions> {
+    if !main.hash_files {
+        return None;
+    }
+    let hashes = std::fs::read_to_string(beside_the_binary(SIGNED_OUT_HASH_FILE)?).ok()?;
+    let wasm = Path::new(&*main.site_root)
+        .join(&*main.site_pkg_dir)
+        .join(format!(
+            "{SIGNED_OUT_OUTPUT_NAME}.{}.wasm",
+            wasm_hash(&hashes)?
+        ));
+    wasm.is_file().then(|| {
+        let mut options = main.clone();
+        options.output_name = SIGNED_OUT_OUTPUT_NAME.into();
+        options.hash_file = SIGNED_OUT_HASH_FILE.into();
+        options
+    })
+}
+
+/// A file in the server binary's directory, where cargo-leptos writes its hash files
+/// and Leptos reads them.
+fn beside_the_binary(file: &str) -> Option<std::path::PathBuf> {
+    let exe = std::env::current_exe().ok()?;
+    Some(exe.parent()?.join(file))
+}
+
 /// Whether the bundle's file names carry content hashes. A release build made with
 /// `LEPTOS_HASH_FILES=true` (as `make build` does) writes the hashes to a file beside the
 /// server binary, where Leptos reads them to name the files in every page.
@@ -266,9 +308,7 @@ fn hashed_file_names(
     pkg_dir: &Path,
     output_name: &str,
 ) -> Result<bool, ConfigError> {
-    let path = std::env::current_exe()
-        .ok()
-        .and_then(|exe| exe.parent().map(|dir| dir.join(hash_file)));
+    let path = beside_the_binary(hash_file);
     let hashes = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
     match env.non_empty("LEPTOS_HASH_FILES") {
         None => Ok(hashes.is_some_and(|hashes| {

@@ -3,8 +3,9 @@
 #
 #   scripts/wasm-profile.sh [N]     the crates, then the N largest functions (default 30)
 #
-# Run after `make build`. It takes the module rustc built for the release bundle, passes
-# it through wasm-bindgen and wasm-opt as cargo-leptos does, but keeps the function names
+# Run after `make build`. It takes the module rustc built last for a release bundle (after
+# `make build`, the signed-out pages' `ticked-signed-out`, which the Makefile's
+# `build_bundles` builds second), passes it through wasm-bindgen and wasm-opt as cargo-leptos does, but keeps the function names
 # (which the shipped file drops), and has twiggy measure each function's code. The total
 # is within a few per cent of the shipped `.wasm`; BENCHMARKS.md reads it.
 set -euo pipefail

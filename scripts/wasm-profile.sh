@@ -5,9 +5,10 @@
 #
 # Run after `make build`. It takes the module rustc built last for a release bundle (after
 # `make build`, the signed-out pages' `ticked-signed-out`, which the Makefile's
-# `build_bundles` builds second), passes it through wasm-bindgen and wasm-opt as cargo-leptos does, but keeps the function names
-# (which the shipped file drops), and has twiggy measure each function's code. The total
-# is within a few per cent of the shipped `.wasm`; BENCHMARKS.md reads it.
+# `build_bundles` builds second), passes it through wasm-bindgen and wasm-opt as
+# cargo-leptos does, but keeps the function names (which the shipped file drops), and has
+# twiggy measure each function's code. The total is within a few per cent of the shipped
+# `.wasm`; BENCHMARKS.md reads it.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export PATH="$HOME/.cargo/bin:$PWD/end2end/node_modules/.bin:$PATH"

@@ -44,7 +44,7 @@ pub fn RegisterPage() -> impl IntoView {
         spawn_local(async move {
             let result =
                 match endpoints::register(email_value.clone(), password_value.clone()).await {
-                    Ok(_) => endpoints::login(email_value, password_value).await,
+                    Ok(()) => endpoints::login(email_value, password_value).await,
                     Err(e) => Err(e),
                 };
             match result {

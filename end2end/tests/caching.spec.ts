@@ -66,13 +66,17 @@ test('the signed-out pages load their own bundle, the todo list and account page
     expect(await visit(path), path).toEqual(['/pkg/ticked-signed-out.wasm']);
   }
   // Signing up moves to the todo list: the other bundle.
-  await signUp(page);
+  const user = await signUp(page);
   expect(new Set(modules)).toEqual(new Set(['/pkg/ticked-signed-out.wasm', '/pkg/ticked.wasm']));
   await addTodos(page, 'Works on the other bundle');
   await expect(page.locator('.todo-list li')).toHaveCount(1);
   for (const path of ['/', '/active', '/completed', '/account']) {
     expect(await visit(path), path).toEqual(['/pkg/ticked.wasm']);
+    // The header reads the signed-in user in either bundle.
+    await expect(page.locator('.user-email'), path).toHaveText(user.email);
   }
+  expect(await visit('/login')).toEqual(['/pkg/ticked-signed-out.wasm']);
+  await expect(page.locator('.user-email')).toHaveText(user.email);
   // A path no page has: the page every page is in, and the main bundle.
   expect(await visit('/nowhere')).toEqual(['/pkg/ticked.wasm']);
   forgive(consoleProblems, /status of 404/);

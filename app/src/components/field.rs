@@ -33,6 +33,8 @@ pub fn FieldInput(
     #[prop(default = "off")] autocomplete: &'static str,
     field: Field,
 ) -> impl IntoView {
+    #[cfg(feature = "hydrate")]
+    keep_what_was_typed(id, field);
     let error_id = format!("{id}-error");
     view! {
         <div class="field">
@@ -48,5 +50,23 @@ pub fn FieldInput(
             />
             <p class="field-error" id=error_id>{move || field.error.get()}</p>
         </div>
+    }
+}
+
+/// Starts `field` from what its server-rendered input already holds. Someone may type, or
+/// the browser autofill, before the island is hydrated, and hydrating `bind:value` writes
+/// the field's value into the input: without this, an empty one, and what was typed is
+/// gone. Runs before the view is hydrated, while the input is still the server's.
+#[cfg(feature = "hydrate")]
+fn keep_what_was_typed(id: &str, field: Field) {
+    use leptos::wasm_bindgen::JsCast;
+
+    let typed = document()
+        .get_element_by_id(id)
+        .and_then(|element| element.dyn_into::<web_sys::HtmlInputElement>().ok())
+        .map(|input| input.value())
+        .filter(|value| !value.is_empty());
+    if let Some(value) = typed {
+        field.value.set(value);
     }
 }

@@ -18,8 +18,10 @@ use crate::routes::{AppRoute, Bundle};
 /// `options` name the main bundle; `signed_out_bundle`, when the build made one, the
 /// signed-out pages' own (`routes::Bundle`), which the scripts of those pages load instead.
 pub fn shell(options: LeptosOptions, signed_out_bundle: Option<LeptosOptions>) -> impl IntoView {
-    provide_request_nonce();
-    let scripts = match (requested_page().map(AppRoute::bundle), signed_out_bundle) {
+    let request = use_context::<http::request::Parts>();
+    provide_request_nonce(request.as_ref());
+    let page = request.and_then(|request| AppRoute::from_path(request.uri.path()));
+    let scripts = match (page.map(AppRoute::bundle), signed_out_bundle) {
         (Some(Bundle::SignedOut), Some(signed_out)) => signed_out,
         _ => options.clone(),
     };
@@ -51,15 +53,8 @@ pub fn shell(options: LeptosOptions, signed_out_bundle: Option<LeptosOptions>) -
 #[derive(Clone, Debug)]
 pub struct CspNonce(pub String);
 
-/// The page this request asks for, if it is one of the app's.
-fn requested_page() -> Option<AppRoute> {
-    let parts = use_context::<http::request::Parts>()?;
-    AppRoute::from_path(parts.uri.path())
-}
-
-fn provide_request_nonce() {
-    let nonce = use_context::<http::request::Parts>()
-        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+fn provide_request_nonce(request: Option<&http::request::Parts>) {
+    let nonce = request.and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
     if let Some(CspNonce(value)) = nonce {
         provide_context(leptos::nonce::Nonce::from_value(value));
     }

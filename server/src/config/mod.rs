@@ -275,13 +275,8 @@ fn signed_out_bundle(main: &LeptosOptions) -> Option<LeptosOptions> {
         return None;
     }
     let hashes = std::fs::read_to_string(beside_the_binary(SIGNED_OUT_HASH_FILE)?).ok()?;
-    let wasm = Path::new(&*main.site_root)
-        .join(&*main.site_pkg_dir)
-        .join(format!(
-            "{SIGNED_OUT_OUTPUT_NAME}.{}.wasm",
-            wasm_hash(&hashes)?
-        ));
-    wasm.is_file().then(|| {
+    let pkg_dir = Path::new(&*main.site_root).join(&*main.site_pkg_dir);
+    names_a_built_wasm(&hashes, &pkg_dir, SIGNED_OUT_OUTPUT_NAME).then(|| {
         let mut options = main.clone();
         options.output_name = SIGNED_OUT_OUTPUT_NAME.into();
         options.hash_file = SIGNED_OUT_HASH_FILE.into();
@@ -311,10 +306,7 @@ fn hashed_file_names(
     let path = beside_the_binary(hash_file);
     let hashes = path.as_ref().and_then(|p| std::fs::read_to_string(p).ok());
     match env.non_empty("LEPTOS_HASH_FILES") {
-        None => Ok(hashes.is_some_and(|hashes| {
-            wasm_hash(&hashes)
-                .is_some_and(|hash| pkg_dir.join(format!("{output_name}.{hash}.wasm")).is_file())
-        })),
+        None => Ok(hashes.is_some_and(|hashes| names_a_built_wasm(&hashes, pkg_dir, output_name))),
         Some(value) => match value.parse::<bool>() {
             Ok(true) if hashes.is_none() => Err(ConfigError::new(
                 "LEPTOS_HASH_FILES",
@@ -330,6 +322,13 @@ fn hashed_file_names(
             )),
         },
     }
+}
+
+/// Whether the hash file's contents `hashes` name a WASM file `output_name.<hash>.wasm`
+/// that is in `pkg_dir`: a hash file outlives the bundle it was written for.
+fn names_a_built_wasm(hashes: &str, pkg_dir: &Path, output_name: &str) -> bool {
+    wasm_hash(hashes)
+        .is_some_and(|hash| pkg_dir.join(format!("{output_name}.{hash}.wasm")).is_file())
 }
 
 /// The WASM file's hash from cargo-leptos's hash file (lines like `wasm: <hash>`).

@@ -36,17 +36,23 @@ RELEASE_WASM := env RUSTC_BOOTSTRAP=1 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFL
 	--lib-cargo-args=-Zbuild-std=std,panic_abort \
 	--lib-cargo-args=-Zbuild-std-features=optimize_for_size
 
-# The browser's two bundles (`Bundle` in app/src/routes.rs): `ticked` with the signed-in
-# pages' islands, `ticked-signed-out` with the others', so that a visitor who has not
-# signed in yet downloads none of the todo list's code. A cargo-leptos frontend build
-# empties its site root first, so the second is built in a root of its own and its files
-# are copied beside the first's; its hashes go to their own file beside the server.
+# The browser's bundles, one per kind of page (`Bundle` in app/src/routes.rs), so that a
+# page downloads only its own islands: `ticked` with the todo list's, and beside it
+# `ticked-account` with the account page's and `ticked-signed-out` with those of the
+# signed-out pages. A cargo-leptos frontend build empties its site root first, so each
+# separate bundle is built in a root of its own and its files are copied beside the main
+# one's; its hashes go to their own file beside the server (`Bundle::hash_file`).
+SEPARATE_BUNDLES := account-page:ticked-account:hash-account.txt \
+	signed-out-pages:ticked-signed-out:hash-signed-out.txt
 define build_bundles
-	$(RELEASE_WASM) --lib-features signed-in-pages
-	env LEPTOS_OUTPUT_NAME=ticked-signed-out LEPTOS_HASH_FILE_NAME=hash-signed-out.txt \
-		LEPTOS_SITE_ROOT=target/site-signed-out \
-		$(RELEASE_WASM) --lib-features signed-out-pages
-	cp target/site-signed-out/pkg/ticked-signed-out.* target/site/pkg/
+	$(RELEASE_WASM) --lib-features todo-pages
+	for bundle in $(SEPARATE_BUNDLES); do \
+		IFS=: read -r features name hash_file <<<"$$bundle"; \
+		env LEPTOS_OUTPUT_NAME="$$name" LEPTOS_HASH_FILE_NAME="$$hash_file" \
+			LEPTOS_SITE_ROOT="target/site-$$name" \
+			$(RELEASE_WASM) --lib-features "$$features"; \
+		cp "target/site-$$name/pkg/$$name".* target/site/pkg/; \
+	done
 endef
 
 .PHONY: help setup run watch build test lint unit fuzz e2e fmt screenshots bench
@@ -84,9 +90,9 @@ lint:
 	cargo fmt --all -- --check
 	@echo "==> clippy (server side)"
 	cargo clippy -p ticked -p app -p migration -p ticked-bench --all-targets -- -D warnings
-	@echo "==> clippy (browser side: one bundle with every page, then each of make build's two)"
+	@echo "==> clippy (browser side: one bundle with every page, then each of make build's)"
 	cargo clippy -p frontend -p app --target $(WASM_TARGET) -- -D warnings
-	for pages in signed-in-pages signed-out-pages; do \
+	for pages in todo-pages account-page signed-out-pages; do \
 		cargo clippy -p frontend --no-default-features --features "$$pages" \
 			--target $(WASM_TARGET) -- -D warnings; \
 	done

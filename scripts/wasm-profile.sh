@@ -5,8 +5,8 @@
 #
 # Run after `make build`. It takes the module rustc built last for a release bundle (after
 # `make build`, the signed-out pages' `ticked-signed-out`, which the Makefile's
-# `build_bundles` builds second), passes it through wasm-bindgen and wasm-opt as
-# cargo-leptos does, but keeps the function names (which the shipped file drops), and has
+# `build_bundles` builds last), passes it through wasm-bindgen and wasm-opt as
+# cargo-leptos does (with the flags of `wasm-opt-features` in Cargo.toml), but keeps the function names (which the shipped file drops), and has
 # twiggy measure each function's code. The total is within a few per cent of the shipped
 # `.wasm`; BENCHMARKS.md reads it.
 set -euo pipefail
@@ -24,7 +24,7 @@ fi
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
 wasm-bindgen --target web --keep-debug --out-dir "$work" --out-name ticked "$module"
-wasm-opt -Oz -g --enable-bulk-memory --enable-nontrapping-float-to-int \
+wasm-opt -Oz --converge --low-memory-unused -g --enable-bulk-memory --enable-nontrapping-float-to-int \
     "$work/ticked_bg.wasm" -o "$work/named.wasm"
 twiggy top -n 1000000 -f csv "$work/named.wasm" >"$work/top.csv"
 python3 scripts/wasm_profile.py "$work/top.csv" "${1:-30}"

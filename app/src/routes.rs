@@ -24,18 +24,47 @@ pub enum AppRoute {
     ResetPassword,
 }
 
-/// The browser's two bundles. A page loads only the islands of its kind of page, so a
-/// visitor who has not signed in yet downloads none of the todo list's code, and the todo
-/// list none of the sign-in forms' (BENCHMARKS.md, "Page weight", step 9). `make build`
-/// builds both; a build without the second (`cargo leptos watch`) puts every island in
-/// the first and serves it on every page.
+/// The browser's bundles, one per kind of page. A page loads only the islands of its
+/// kind, so a visitor who has not signed in yet downloads none of the todo list's code,
+/// the todo list none of the sign-in forms' or the account page's (BENCHMARKS.md, "Page
+/// weight", steps 9 and 11). `make build` builds each; a build of the main bundle alone
+/// (`cargo leptos watch`) puts every island in it and serves it on every page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Bundle {
-    /// `ticked`: the todo list and the account page (and the 404 page, which has no
-    /// island of its own).
-    SignedIn,
+    /// The main bundle, named by `Cargo.toml`'s metadata (`ticked`): the todo list (and
+    /// the 404 page, which has no island of its own).
+    Todos,
+    /// `ticked-account`: the account page.
+    Account,
     /// `ticked-signed-out`: signing in, registering and resetting a password.
     SignedOut,
+}
+
+impl Bundle {
+    /// The bundles `make build` builds beside the main one, each under its own name.
+    pub const SEPARATE: [Self; 2] = [Self::Account, Self::SignedOut];
+
+    /// The name of a separate bundle's files (`/pkg/<name>.<hash>.wasm`); the main
+    /// bundle's comes from the configuration.
+    #[must_use]
+    pub const fn output_name(self) -> Option<&'static str> {
+        match self {
+            Self::Todos => None,
+            Self::Account => Some("ticked-account"),
+            Self::SignedOut => Some("ticked-signed-out"),
+        }
+    }
+
+    /// The file beside the server binary where `make build` writes a separate bundle's
+    /// content hashes.
+    #[must_use]
+    pub const fn hash_file(self) -> Option<&'static str> {
+        match self {
+            Self::Todos => None,
+            Self::Account => Some("hash-account.txt"),
+            Self::SignedOut => Some("hash-signed-out.txt"),
+        }
+    }
 }
 
 impl AppRoute {
@@ -62,7 +91,8 @@ impl AppRoute {
     #[must_use]
     pub const fn bundle(self) -> Bundle {
         match self {
-            Self::Todos | Self::Active | Self::Completed | Self::Account => Bundle::SignedIn,
+            Self::Todos | Self::Active | Self::Completed => Bundle::Todos,
+            Self::Account => Bundle::Account,
             Self::Login | Self::Register | Self::ForgotPassword | Self::ResetPassword => {
                 Bundle::SignedOut
             }

@@ -15,16 +15,22 @@ use crate::routes::{AppRoute, Bundle};
 /// `server/src/static_files.rs`); `HydrationScripts` and `HashedStylesheet` read them from
 /// the hash file cargo-leptos writes beside the server binary.
 ///
-/// `options` name the main bundle; `signed_out_bundle`, when the build made one, the
-/// signed-out pages' own (`routes::Bundle`), which the scripts of those pages load instead.
-pub fn shell(options: LeptosOptions, signed_out_bundle: Option<LeptosOptions>) -> impl IntoView {
+/// `options` name the main bundle; `separate_bundles`, the bundles the build made beside
+/// it (`routes::Bundle`), each of which the scripts of its own pages load instead.
+pub fn shell(
+    options: LeptosOptions,
+    separate_bundles: &[(Bundle, LeptosOptions)],
+) -> impl IntoView + use<> {
     let request = use_context::<http::request::Parts>();
     provide_request_nonce(request.as_ref());
     let page = request.and_then(|request| AppRoute::from_path(request.uri.path()));
-    let scripts = match (page.map(AppRoute::bundle), signed_out_bundle) {
-        (Some(Bundle::SignedOut), Some(signed_out)) => signed_out,
-        _ => options.clone(),
-    };
+    let scripts = page
+        .and_then(|page| {
+            separate_bundles
+                .iter()
+                .find(|(bundle, _)| *bundle == page.bundle())
+        })
+        .map_or_else(|| options.clone(), |(_, own)| own.clone());
 
     view! {
         <!DOCTYPE html>

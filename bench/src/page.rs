@@ -1,5 +1,5 @@
-//! What a visitor downloads and how long they wait: for the todo page and the sign-in
-//! page, every bundle file a first visit loads, its size (raw, and at gzip's and brotli's
+//! What a visitor downloads and how long they wait: for the sign-in page, the todo page
+//! and the account page, every bundle file a first visit loads, its size (raw, and at gzip's and brotli's
 //! best) and the bytes that crossed the wire for it as the server sent it, and what a second
 //! visit still fetches; then the time from navigation until the todo page is hydrated and
 //! shows the user's todos. All in headless Chromium (`page-load.cjs`, driven by Playwright).
@@ -22,9 +22,13 @@ const NODE_MODULES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../end2end/node
 /// Where the bundle lives, in URLs and under the site directory.
 const BUNDLE_PREFIX: &str = "/pkg/";
 
-/// The pages weighed: what a new visitor sees first, and the page a user works in.
-const PAGES: [(&str, &str, bool); 2] =
-    [("sign-in page", "/login", false), ("todo page", "/", true)];
+/// The pages weighed: what a new visitor sees first, the page a user works in, and the
+/// one page with a bundle of its own among those of a signed-in user.
+const PAGES: [(&str, &str, bool); 3] = [
+    ("sign-in page", "/login", false),
+    ("todo page", "/", true),
+    ("account page", "/account", true),
+];
 
 /// One bundle file a page loaded, in bytes.
 #[derive(Clone, Debug)]

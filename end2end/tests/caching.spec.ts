@@ -22,7 +22,7 @@ test('the bundle has hashed names, is sent precompressed and is kept for a year'
   expect(files.map((f) => f.replace(/^.*\./, '')).sort()).toEqual(['css', 'js', 'wasm']);
   for (const file of files) {
     // cargo-leptos's content hash between the name and the extension.
-    expect(file).toMatch(/^\/pkg\/ticked(-signed-out)?\.[A-Za-z0-9_-]{8,}\.(js|wasm|css)$/);
+    expect(file).toMatch(/^\/pkg\/ticked(-signed-out|-account)?\.[A-Za-z0-9_-]{8,}\.(js|wasm|css)$/);
     for (const encoding of ['br', 'gzip']) {
       const response = await request.get(file, { headers: { 'Accept-Encoding': encoding } });
       expect(response.status(), file).toBe(200);
@@ -43,7 +43,7 @@ test('the bundle has hashed names, is sent precompressed and is kept for a year'
   expect(api.headers()['cache-control']).toBe('no-store');
 });
 
-test('the signed-out pages load their own bundle, the todo list and account page the other', async ({
+test('the signed-out pages, the todo list and the account page each load their own bundle', async ({
   page,
   consoleProblems,
 }) => {
@@ -70,11 +70,19 @@ test('the signed-out pages load their own bundle, the todo list and account page
   expect(new Set(modules)).toEqual(new Set(['/pkg/ticked-signed-out.wasm', '/pkg/ticked.wasm']));
   await addTodos(page, 'Works on the other bundle');
   await expect(page.locator('.todo-list li')).toHaveCount(1);
-  for (const path of ['/', '/active', '/completed', '/account']) {
-    expect(await visit(path), path).toEqual(['/pkg/ticked.wasm']);
-    // The header reads the signed-in user in either bundle.
+  const bundles: [string, string][] = [
+    ['/', '/pkg/ticked.wasm'],
+    ['/active', '/pkg/ticked.wasm'],
+    ['/completed', '/pkg/ticked.wasm'],
+    ['/account', '/pkg/ticked-account.wasm'],
+  ];
+  for (const [path, module] of bundles) {
+    expect(await visit(path), path).toEqual([module]);
+    // The header reads the signed-in user in every bundle.
     await expect(page.locator('.user-email'), path).toHaveText(user.email);
   }
+  // The account page works in its own bundle: its list of sessions is this one.
+  await expect(page.locator('.sessions li')).toHaveCount(1);
   expect(await visit('/login')).toEqual(['/pkg/ticked-signed-out.wasm']);
   await expect(page.locator('.user-email')).toHaveText(user.email);
   // A path no page has: the page every page is in, and the main bundle.

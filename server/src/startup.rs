@@ -146,15 +146,15 @@ pub fn router(state: AppState) -> Router {
     let page_policy = PagePolicy::new(watching.then_some(leptos_options.reload_port));
     let cors = cors_layer(&state.config.cors_allowed_origins);
 
-    let signed_out_bundle = state.config.leptos_signed_out.clone();
+    let separate_bundles = state.config.separate_bundles.clone();
     let pages = Router::new()
         .leptos_routes(&state, generate_route_list(App), {
             let options = leptos_options.clone();
-            move || shell(options.clone(), signed_out_bundle.clone())
+            move || shell(options.clone(), &separate_bundles)
         })
         // A path no page has: the 404 page, whose only island is the one every page has.
         .fallback(leptos_axum::file_and_error_handler::<AppState, _>(
-            |options| shell(options, None),
+            |options| shell(options, &[]),
         ))
         .layer(CompressionLayer::new());
 

@@ -15,6 +15,7 @@ use std::{
     time::Duration,
 };
 
+use app::routes::Bundle;
 use leptos::config::LeptosOptions;
 
 pub use mail::{MailSettings, SMTP_TIMEOUT, SmtpSecurity, SmtpServer};
@@ -41,9 +42,9 @@ pub struct Config {
     pub live: LiveSettings,
     /// Where the compiled front end lives and how cargo-leptos named it.
     pub leptos: LeptosOptions,
-    /// The signed-out pages' own bundle, when the build made one (see
-    /// [`signed_out_bundle`]).
-    pub leptos_signed_out: Option<LeptosOptions>,
+    /// The bundles the build made beside the main one, each with the options that name
+    /// its files (see [`separate_bundles`]).
+    pub separate_bundles: Vec<(Bundle, LeptosOptions)>,
 }
 
 /// How access and refresh tokens are signed and how long they live.
@@ -225,7 +226,7 @@ impl Config {
             cors_allowed_origins,
             mail: mail::read(&env, site_addr)?,
             live: LiveSettings::read(&env)?,
-            leptos_signed_out: signed_out_bundle(&leptos),
+            separate_bundles: separate_bundles(&leptos),
             leptos,
         })
     }
@@ -259,29 +260,31 @@ fn leptos_options(
         .build())
 }
 
-/// The output name of the signed-out pages' bundle (`app::routes::Bundle::SignedOut`).
-const SIGNED_OUT_OUTPUT_NAME: &str = "ticked-signed-out";
-/// Where `make build` writes the signed-out bundle's hashes, beside the server binary.
-const SIGNED_OUT_HASH_FILE: &str = "hash-signed-out.txt";
-
-/// The options that name the signed-out pages' bundle, when the build made one.
+/// The bundles of `app::routes::Bundle::SEPARATE` that the build made, with the options
+/// that name their files.
 ///
-/// `make build` builds it beside the main bundle with hashed names, and writes its hashes
-/// to [`SIGNED_OUT_HASH_FILE`]. A build without it (`cargo leptos watch`, or a plain
+/// `make build` builds each beside the main bundle with hashed names, and writes its
+/// hashes to its own hash file. A build without them (`cargo leptos watch`, or a plain
 /// `cargo leptos build`) puts every island in the main bundle, and every page loads that;
 /// so does a hash file whose bundle is gone, which a later build of the site leaves behind.
-fn signed_out_bundle(main: &LeptosOptions) -> Option<LeptosOptions> {
+fn separate_bundles(main: &LeptosOptions) -> Vec<(Bundle, LeptosOptions)> {
     if !main.hash_files {
-        return None;
+        return Vec::new();
     }
-    let hashes = std::fs::read_to_string(beside_the_binary(SIGNED_OUT_HASH_FILE)?).ok()?;
     let pkg_dir = Path::new(&*main.site_root).join(&*main.site_pkg_dir);
-    names_a_built_wasm(&hashes, &pkg_dir, SIGNED_OUT_OUTPUT_NAME).then(|| {
-        let mut options = main.clone();
-        options.output_name = SIGNED_OUT_OUTPUT_NAME.into();
-        options.hash_file = SIGNED_OUT_HASH_FILE.into();
-        options
-    })
+    Bundle::SEPARATE
+        .into_iter()
+        .filter_map(|bundle| {
+            let (output_name, hash_file) = (bundle.output_name()?, bundle.hash_file()?);
+            let hashes = std::fs::read_to_string(beside_the_binary(hash_file)?).ok()?;
+            names_a_built_wasm(&hashes, &pkg_dir, output_name).then(|| {
+                let mut options = main.clone();
+                options.output_name = output_name.into();
+                options.hash_file = hash_file.into();
+                (bundle, options)
+            })
+        })
+        .collect()
 }
 
 /// A file in the server binary's directory, where cargo-leptos writes its hash files

@@ -131,10 +131,10 @@ pub fn use_live() -> Live {
 /// Provides [`Live`] and keeps the tab's stream open while it is wanted.
 ///
 /// In the signed-out pages' bundle (`routes::Bundle::SignedOut`, the one browser build
-/// without the `signed-in` feature) it opens no stream: no
-/// page there shows the user's data or listens for changes to it, and the stream's code
-/// was 7 kB of that bundle's brotli (BENCHMARKS.md, "Page weight", step 9). The condition
-/// is a constant, so the compiler drops the rest of the function from that bundle.
+/// without the `signed-in` feature) it opens no stream: no page there shows the user's
+/// data or listens for changes to it, and the stream's code was 7 kB of that bundle's
+/// brotli (BENCHMARKS.md, "Page weight", step 9). The condition is a constant, so the
+/// compiler drops the rest of the function from that bundle.
 #[component]
 pub fn LiveProvider(children: Children) -> impl IntoView {
     let live = Live {

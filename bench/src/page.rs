@@ -1,8 +1,8 @@
 //! What a visitor downloads and how long they wait: for the sign-in page, the todo page
-//! and the account page, every bundle file a first visit loads, its size (raw, and at gzip's and brotli's
-//! best) and the bytes that crossed the wire for it as the server sent it, and what a second
-//! visit still fetches; then the time from navigation until the todo page is hydrated and
-//! shows the user's todos. All in headless Chromium (`page-load.cjs`, driven by Playwright).
+//! and the account page, every bundle file a first visit loads, its size (raw, and at
+//! gzip's and brotli's best) and the bytes that crossed the wire for it as the server sent
+//! it, and what a second visit still fetches; then the time from navigation until the todo
+//! page is hydrated and shows the user's todos. All in headless Chromium (`page-load.cjs`, driven by Playwright).
 
 use std::{
     io::{Read, Write},
